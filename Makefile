@@ -1,0 +1,63 @@
+# Game Night: every target creates .venv with the pinned requirements when it is missing.
+# Settings come from the environment or .env (see .env.example); `make help` lists targets.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-runtime run serve seed migrate revision test lint format clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Game Night needs Python 3.11 or newer; run make with PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(RUNTIME_STAMP)
+
+install-runtime: $(RUNTIME_STAMP)
+
+install: $(DEV_STAMP) ## create .venv and install the pinned runtime and development requirements
+
+migrate: $(RUNTIME_STAMP) ## upgrade the database named by DATABASE_URL to the latest migration
+	$(BIN)/alembic upgrade head
+
+seed: migrate ## load the demo games into an empty catalog
+	$(BIN)/flask --app wsgi seed-demo
+
+run: seed ## first look: migrate, load demo games if the catalog is empty, serve on SERVER_BIND
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+serve: $(RUNTIME_STAMP) ## serve with gunicorn as in production (no migration, no demo data)
+	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
+revision: $(DEV_STAMP) ## new migration from the models: make revision m="what changed"
+	@test -n "$(m)" || { echo 'usage: make revision m="what changed"' >&2; exit 2; }
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP) ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(DEV_STAMP) ## format the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## remove .venv, caches and the local SQLite database under instance/
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,280 @@
+"""Settings: read once from the environment and `.env`, validated at start-up, then passed in."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'gamenight.db'}"
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+# Each accepted spelling of a backend, mapped to the one driver we support for it.
+_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mysql+pymysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+    "mariadb+pymysql": "mariadb+pymysql",
+}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+T = TypeVar("T")
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(ValueError):
+    """Settings that are missing or invalid; the message names each one and never shows a secret."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every setting the application reads; see .env.example for what each one means."""
+
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    # None until __post_init__: production refuses it, development and tests get a random key.
+    secret_key: str | None = field(default=None, repr=False)
+    database_url: str = DEFAULT_DATABASE_URL
+    db_pool_size: int = 4
+    db_max_overflow: int = 2
+    db_pool_timeout: float = 5.0
+    db_pool_recycle: int = 1800
+    db_pool_pre_ping: bool = True
+    db_connect_timeout: int = 5
+    db_echo: bool = False
+    server_bind: str = "127.0.0.1:8000"
+    server_workers: int = 2
+    server_threads: int = 4
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "database_url", _normalized_database_url(self.database_url))
+        except ValueError as error:
+            raise SettingsError([f"DATABASE_URL {error}"]) from None
+        problems = self._problems()
+        if problems:
+            raise SettingsError(problems)
+        if not self.secret_key:
+            object.__setattr__(self, "secret_key", secrets.token_urlsafe(32))
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(app_env={self.app_env.value!r}, database={self.database_url_safe!r}, "
+            f"pool={self.db_pool_size}+{self.db_max_overflow}, "
+            f"workers={self.server_workers}, threads={self.server_threads})"
+        )
+
+    @property
+    def database(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def database_url_safe(self) -> str:
+        """The database URL with its password masked, for logs and messages."""
+        return self.database.render_as_string(hide_password=True)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `environ` (default: the process environment) over the `.env` file.
+
+        `ENV_FILE` names the dotenv file (default: `.env` in the project root; empty: none).
+        Variables already in the environment win over the file, as python-dotenv does.
+        """
+        environ = os.environ if environ is None else environ
+        reader = _Reader({**_read_env_file(environ), **environ})
+        pool_threads = reader.integer("SERVER_THREADS", 4, minimum=1, maximum=256)
+        values = {
+            "app_env": reader.parse("APP_ENV", AppEnv.DEVELOPMENT, _app_env),
+            "database_url": reader.parse(
+                "DATABASE_URL", DEFAULT_DATABASE_URL, _normalized_database_url
+            ),
+            # One connection per thread by default: a request holds one for its whole life.
+            "db_pool_size": reader.integer("DB_POOL_SIZE", pool_threads, minimum=1, maximum=1000),
+            "db_max_overflow": reader.integer("DB_MAX_OVERFLOW", 2, minimum=0, maximum=1000),
+            "db_pool_timeout": reader.number("DB_POOL_TIMEOUT", 5.0, minimum=0.1, maximum=600),
+            "db_pool_recycle": reader.integer("DB_POOL_RECYCLE", 1800, minimum=-1, maximum=86400),
+            "db_pool_pre_ping": reader.boolean("DB_POOL_PRE_PING", True),
+            "db_connect_timeout": reader.integer("DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=600),
+            "db_echo": reader.boolean("DB_ECHO", False),
+            "server_bind": reader.parse("SERVER_BIND", "127.0.0.1:8000", _non_empty),
+            "server_workers": reader.integer("SERVER_WORKERS", 2, minimum=1, maximum=64),
+            "server_threads": pool_threads,
+            "log_level": reader.parse("LOG_LEVEL", "INFO", _log_level),
+        }
+        values["secret_key"] = reader.raw("SECRET_KEY") or None
+        reader.raise_if_problems()
+        return cls(**values)  # type: ignore[arg-type]
+
+    def _problems(self) -> list[str]:
+        problems = []
+        if self.is_production:
+            if not self.secret_key:
+                # A generated key would differ per worker and change on every restart.
+                problems.append("SECRET_KEY must be set in production")
+            elif len(self.secret_key) < MIN_PRODUCTION_SECRET_LENGTH:
+                problems.append(
+                    f"SECRET_KEY must be at least {MIN_PRODUCTION_SECRET_LENGTH} characters "
+                    "in production"
+                )
+            if self.db_echo:
+                problems.append(
+                    "DB_ECHO must be off in production: it logs every statement and its values"
+                )
+            url = self.database
+            if _is_network_database(url) and not url.password:
+                problems.append(
+                    f"DATABASE_URL has no password for the network database at {url.host} "
+                    "(production refuses that; use a password or a Unix socket)"
+                )
+        return problems
+
+
+def _is_network_database(url: URL) -> bool:
+    if url.get_backend_name() == "sqlite":
+        return False
+    host = url.host or str(url.query.get("host", ""))
+    return bool(host) and not host.startswith("/")
+
+
+def _read_env_file(environ: Mapping[str, str]) -> dict[str, str]:
+    path = environ.get("ENV_FILE")
+    if path is None:
+        if not DEFAULT_ENV_FILE.is_file():
+            return {}
+        path = str(DEFAULT_ENV_FILE)
+    if path == "":
+        return {}
+    if not Path(path).is_file():
+        raise SettingsError([f"ENV_FILE names {path!r}, which is not a readable file"])
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+class _Reader:
+    """Parses named values and collects every problem, so one start-up reports them all."""
+
+    def __init__(self, source: Mapping[str, str]) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.source.get(name)
+        return value.strip() if value is not None else None
+
+    def parse(self, name: str, default: T, parser: Callable[[str], T]) -> T:
+        value = self.raw(name)
+        if value is None or value == "":
+            return default
+        try:
+            return parser(value)
+        except ValueError as error:
+            self.problems.append(f"{name} {error}")
+            return default
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
+        def parse_integer(value: str) -> int:
+            try:
+                number = int(value)
+            except ValueError:
+                raise ValueError(f"must be a whole number, got {value!r}") from None
+            if not minimum <= number <= maximum:
+                raise ValueError(f"must be between {minimum} and {maximum}, got {number}")
+            return number
+
+        return self.parse(name, default, parse_integer)
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        def parse_number(value: str) -> float:
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"must be a number of seconds, got {value!r}") from None
+            if not minimum <= number <= maximum:
+                raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
+            return number
+
+        return self.parse(name, default, parse_number)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        def parse_boolean(value: str) -> bool:
+            if value.lower() in _TRUE:
+                return True
+            if value.lower() in _FALSE:
+                return False
+            raise ValueError(f"must be true or false, got {value!r}")
+
+        return self.parse(name, default, parse_boolean)
+
+    def raise_if_problems(self) -> None:
+        if self.problems:
+            raise SettingsError(self.problems)
+
+
+def _app_env(value: str) -> AppEnv:
+    try:
+        return AppEnv(value.lower())
+    except ValueError:
+        choices = ", ".join(env.value for env in AppEnv)
+        raise ValueError(f"must be one of {choices}, got {value!r}") from None
+
+
+def _normalized_database_url(value: str) -> str:
+    # The value may hold a password, so no message here repeats it.
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(
+            "is not a database URL (expected e.g. postgresql://user@host/db)"
+        ) from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(
+            f"uses the unsupported driver {url.drivername!r}; use sqlite:///path, "
+            "postgresql+psycopg://... or mariadb+pymysql://..."
+        )
+    if driver == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ValueError(
+            "must name a SQLite file: an in-memory database is private to one connection"
+        )
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}, got {value!r}")
+    return value.upper()

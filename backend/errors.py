@@ -1,0 +1,55 @@
+"""Domain errors: raised by repositories and services, turned into HTTP responses in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    """Base of every error a caller is expected to handle; `message` is safe to show a client."""
+
+    def __init__(self, message: str, *, fields: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # Field name -> messages, for errors that a client can fix field by field.
+        self.fields = {name: list(messages) for name, messages in (fields or {}).items()}
+
+
+class NotFoundError(DomainError):
+    """The entity does not exist (or is not visible to the actor)."""
+
+    def __init__(self, entity: str, identifier: object) -> None:
+        super().__init__(f"{entity} {identifier} does not exist")
+        self.entity = entity
+        self.identifier = identifier
+
+
+class DuplicateError(DomainError):
+    """A unique rule would be broken, e.g. a second game with the same bgg_id."""
+
+
+class BrokenReferenceError(DomainError):
+    """A foreign key would dangle: the referenced row is missing, or still referenced.
+
+    DESIGN.md calls it ReferenceError; that name would shadow Python's builtin.
+    """
+
+
+class StaleObjectError(DomainError):
+    """The entity changed since the caller read it (optimistic concurrency)."""
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this."""
+
+
+class DomainRuleError(DomainError):
+    """A business rule or a row constraint would be broken."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot serve the request now (down, restarting, no free connection)."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
