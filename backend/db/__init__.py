@@ -1,0 +1,1 @@
+"""Database plumbing below the ORM: engines, error translation, migration state. No Flask here."""

@@ -1,0 +1,30 @@
+"""Alembic seen from the app: where the migrations are, and whether a database is at head."""
+
+from __future__ import annotations
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from backend.config import PROJECT_ROOT, Settings
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+
+def alembic_config(settings: Settings | None = None) -> Config:
+    """Alembic's config; `settings` (default: read from the environment) name the database."""
+    config = Config(str(ALEMBIC_INI))
+    if settings is not None:
+        config.attributes["settings"] = settings
+    return config
+
+
+def head_revisions() -> frozenset[str]:
+    """The revisions a fully migrated database is at, read from the migration scripts."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def applied_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions recorded in the database's alembic_version table (empty when none)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())

@@ -1,0 +1,204 @@
+"""The audit trail: who changed what and why, written by one before_flush listener."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, String, inspect
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+
+from backend.models.base import (
+    ACTOR_MAX_LENGTH,
+    CHANGE_REASON_MAX_LENGTH,
+    AuditMixin,
+    Base,
+    utc_now,
+)
+
+REQUEST_ID_MAX_LENGTH = 128
+# Bookkeeping columns: recording them would repeat the audit row itself.
+_NOT_AUDITED = frozenset(
+    {"created_at", "updated_at", "created_by", "updated_by", "change_reason", "version"}
+)
+# Where a session carries the context of the work it does (see UnitOfWork).
+AUDIT_CONTEXT_KEY = "audit_context"
+
+
+class AuditAction(enum.StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, why, and in which request."""
+
+    actor: str
+    change_reason: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM_CONTEXT = AuditContext(actor="system")
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utc_now)
+    actor: Mapped[str] = mapped_column(String(ACTOR_MAX_LENGTH))
+    action: Mapped[AuditAction] = mapped_column(
+        Enum(
+            AuditAction,
+            name="audit_action",
+            native_enum=False,
+            create_constraint=True,
+            length=10,
+            values_callable=lambda actions: [action.value for action in actions],
+        )
+    )
+    entity_type: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    # Column name -> [old, new]; an insert has no old values, a delete no new ones.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    change_reason: Mapped[str | None] = mapped_column(String(CHANGE_REASON_MAX_LENGTH))
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX_LENGTH))
+
+    __table_args__ = (
+        Index(None, "entity_type", "entity_id"),
+        Index(None, "occurred_at"),
+    )
+
+
+def record_changes(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
+    """before_flush: fill the audit columns and add one audit_log row per changed entity."""
+    context = audit_context(session)
+    entries: list[AuditLog] = []
+    for entity in list(session.new):
+        if isinstance(entity, AuditLog):
+            continue
+        if isinstance(entity, AuditMixin):
+            entity.created_by = entity.updated_by = context.actor
+            entity.change_reason = context.change_reason
+        entries.append(_entry(entity, AuditAction.INSERT, _values(entity, new=True), context))
+    for entity in list(session.dirty):
+        changes = _changed_values(entity)
+        if not changes:
+            continue
+        if isinstance(entity, AuditMixin):
+            entity.updated_by = context.actor
+            entity.change_reason = context.change_reason
+        entries.append(_entry(entity, AuditAction.UPDATE, changes, context))
+    for entity in list(session.deleted):
+        entries.append(_entry(entity, AuditAction.DELETE, _values(entity, new=False), context))
+    session.add_all(entries)
+
+
+def stamp_bulk_rows(
+    model: type[Any], rows: Sequence[Mapping[str, Any]], context: AuditContext
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows for a set-based INSERT with the bookkeeping the listener would have filled, and
+    their audit_log rows: bulk statements bypass the ORM's flush, so they are stamped here."""
+    now = utc_now()
+    audited = issubclass(model, AuditMixin)
+    prepared: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    for row in rows:
+        values = dict(row)
+        if "id" in model.__table__.c and values.get("id") is None:
+            values["id"] = uuid.uuid4()
+        if audited:
+            values.update(
+                created_at=now,
+                updated_at=now,
+                created_by=context.actor,
+                updated_by=context.actor,
+                change_reason=context.change_reason,
+                version=1,
+            )
+        prepared.append(values)
+        entries.append(
+            {
+                "occurred_at": now,
+                "actor": context.actor,
+                "action": AuditAction.INSERT,
+                "entity_type": model.__table__.name,
+                "entity_id": str(values["id"]),
+                "changes": {
+                    key: [None, _jsonable(value)]
+                    for key, value in values.items()
+                    if key not in _NOT_AUDITED
+                },
+                "change_reason": context.change_reason,
+                "request_id": context.request_id,
+            }
+        )
+    return prepared, entries
+
+
+def audit_context(session: Session) -> AuditContext:
+    context: AuditContext = session.info.get(AUDIT_CONTEXT_KEY, SYSTEM_CONTEXT)
+    return context
+
+
+def _entry(
+    entity: Any, action: AuditAction, changes: dict[str, Any], context: AuditContext
+) -> AuditLog:
+    identity = inspect(entity).mapper.primary_key_from_instance(entity)
+    return AuditLog(
+        actor=context.actor,
+        action=action,
+        entity_type=entity.__table__.name,
+        entity_id=",".join(str(part) for part in identity),
+        changes=changes,
+        change_reason=context.change_reason,
+        request_id=context.request_id,
+    )
+
+
+def _values(entity: Any, *, new: bool) -> dict[str, Any]:
+    state = inspect(entity)
+    values = {}
+    for attribute in state.mapper.column_attrs:
+        if attribute.key in _NOT_AUDITED:
+            continue
+        value = _jsonable(state.attrs[attribute.key].value)
+        values[attribute.key] = [None, value] if new else [value, None]
+    return values
+
+
+def _changed_values(entity: Any) -> dict[str, Any]:
+    state = inspect(entity)
+    changes = {}
+    for attribute in state.mapper.column_attrs:
+        if attribute.key in _NOT_AUDITED:
+            continue
+        history = state.attrs[attribute.key].history
+        if not history.added:
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0]
+        if old != new:
+            changes[attribute.key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value

@@ -1,0 +1,1 @@
+"""Repositories and the Unit of Work: data access for services and views. No Flask here."""

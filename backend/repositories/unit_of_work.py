@@ -1,0 +1,77 @@
+"""The Unit of Work: one session, its typed repositories, and an explicit commit.
+
+Leaving the `with` block always rolls back what was not committed and closes the session,
+so the connection returns to the pool on success and on error alike.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db.errors import raising_domain_errors
+from backend.models import Base
+from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
+from backend.repositories.games import GameRepository
+
+SYSTEM_ACTOR = "system"
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose flushes fill the audit columns and write the audit log."""
+    # Objects stay readable after commit: the response is built from them without a reload.
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "before_flush", record_changes)
+    return factory
+
+
+class UnitOfWork:
+    """`with UnitOfWork(session_factory, actor=...) as uow:` ... `uow.commit()`."""
+
+    session: Session
+    games: GameRepository
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        actor: str = SYSTEM_ACTOR,
+        change_reason: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self.context = AuditContext(actor=actor, change_reason=change_reason, request_id=request_id)
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.session.info[AUDIT_CONTEXT_KEY] = self.context
+        self.games = GameRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        """Save everything staged so far, or raise the domain error that stopped it."""
+        with raising_domain_errors(Base.metadata):
+            self.session.commit()
+
+    def flush(self) -> None:
+        """Send staged changes now (inside the transaction), to see constraint errors early."""
+        with raising_domain_errors(Base.metadata):
+            self.session.flush()
+
+    def rollback(self) -> None:
+        self.session.rollback()
