@@ -1,0 +1,68 @@
+"""The HTTP API: the only package that knows Flask and HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask
+
+from backend.api import request_context, uow
+from backend.api.extensions import Api
+from backend.api.games.routes import blp as games_blueprint
+from backend.api.health import blp as health_blueprint
+
+# Far above any game's JSON; anything larger is refused with 413 before it is read.
+MAX_REQUEST_BYTES = 1024 * 1024
+
+OPENAPI_CONFIG = {
+    "API_TITLE": "Game Night",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # Served by the app from the pinned swagger-ui-bundle package: the docs work offline.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+}
+
+
+def init_app(app: Flask) -> Api:
+    app.config.update(OPENAPI_CONFIG, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    request_context.init_app(app)
+    uow.init_app(app)
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Game library, players, a concierge and tournaments for "
+                "tabletop gaming clubs and game stores."
+            }
+        },
+    )
+    api.register_blueprint(games_blueprint)
+    api.register_blueprint(health_blueprint)
+    app.register_blueprint(_swagger_ui_assets())
+    app.add_url_rule("/", "index", _index)
+    return api
+
+
+def _swagger_ui_assets() -> FlaskBlueprint:
+    return FlaskBlueprint(
+        "swagger_ui_assets",
+        __name__,
+        url_prefix="/api/docs",
+        static_folder=swagger_ui_bundle.swagger_ui_path,
+        static_url_path="/assets",
+    )
+
+
+def _index() -> dict[str, Any]:
+    return {
+        "name": "Game Night",
+        "api": "/api/v1",
+        "docs": "/api/docs",
+        "openapi": "/api/openapi.json",
+        "health": "/health/ready",
+    }

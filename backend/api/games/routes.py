@@ -1,0 +1,90 @@
+"""The games resource: list, read, add, change and remove games in the catalog."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+from uuid import UUID
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
+
+from backend.api.extensions import Blueprint
+from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
+from backend.api.uow import get_uow
+from backend.models import Game
+
+blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
+
+
+def etag_data(game: Game) -> dict[str, Any]:
+    """What a game's ETag is computed from: it changes exactly when the version does."""
+    return {"id": str(game.id), "version": game.version}
+
+
+@blp.route("")
+class Games(MethodView):
+    @blp.etag
+    @blp.arguments(GameListArguments, location="query")
+    @blp.response(200, GameOut(many=True))
+    @blp.paginate()
+    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+    def get(
+        self, _arguments: dict[str, Any], pagination_parameters: PaginationParameters
+    ) -> list[Game]:
+        """List games, by title."""
+        page = get_uow().games.list(
+            page=pagination_parameters.page, page_size=pagination_parameters.page_size
+        )
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.etag
+    @blp.arguments(GameCreate)
+    @blp.response(201, GameOut, headers={"Location": {"description": "The new game's URL."}})
+    @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+    def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
+        """Add a game."""
+        uow = get_uow()
+        game = uow.games.add(Game(**new_game))
+        uow.commit()
+        blp.set_etag(etag_data(game))
+        return game, {"Location": url_for("games.GameById", game_id=game.id)}
+
+
+@blp.route("/<uuid:game_id>")
+class GameById(MethodView):
+    @blp.etag
+    @blp.response(200, GameOut)
+    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+    def get(self, game_id: UUID) -> Game:
+        """Get a game."""
+        game = get_uow().games.get_or_raise(game_id)
+        blp.set_etag(etag_data(game))
+        return game
+
+    @blp.etag
+    @blp.arguments(GamePatch(partial=True))
+    @blp.response(200, GameOut)
+    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+    def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
+        """Change some of a game's fields; needs the game's ETag in If-Match."""
+        uow = get_uow()
+        game = uow.games.get_or_raise(game_id)
+        blp.check_etag(etag_data(game))
+        uow.games.update(game, changes)
+        uow.commit()
+        blp.set_etag(etag_data(game))
+        return game
+
+    @blp.etag
+    @blp.response(204)
+    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+    def delete(self, game_id: UUID) -> None:
+        """Remove a game; needs the game's ETag in If-Match."""
+        uow = get_uow()
+        game = uow.games.get_or_raise(game_id)
+        blp.check_etag(etag_data(game))
+        uow.games.delete(game)
+        uow.commit()

@@ -1,0 +1,73 @@
+"""Shared marshmallow bases: strict JSON types, storable strings, unknown fields refused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import marshmallow as ma
+from marshmallow import fields
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
+
+# flask-smorest's @paginate reads these itself; list argument schemas let them through.
+PAGINATION_ARGUMENTS = ("page", "page_size")
+
+
+class Schema(ma.Schema):
+    """Refuses unknown fields (422) instead of silently dropping them."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class Text(fields.String):
+    """A string every database can store: no NUL character, valid Unicode."""
+
+    default_error_messages = {
+        "nul": "Must not contain NUL characters.",
+        "unicode": "Must be valid Unicode text.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate from a JSON escape like "\ud800".
+            raise self.make_error("unicode") from None
+        return text
+
+
+class Number(fields.Float):
+    """A JSON number: a string that looks like one is refused, as are NaN and infinities."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, str | bool):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class ListArguments(Schema):
+    """Query arguments of a paginated list: unknown ones are refused, pagination passes."""
+
+    @ma.pre_load
+    def _leave_pagination_to_smorest(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, MultiDictProxy):
+            source = cast(MultiDict[str, Any], data.data)
+            kept = MultiDict(
+                [
+                    (key, value)
+                    for key, value in source.items(multi=True)
+                    if key not in PAGINATION_ARGUMENTS
+                ]
+            )
+            return MultiDictProxy(kept, self)
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if key not in PAGINATION_ARGUMENTS}
+        return data

@@ -1,0 +1,36 @@
+"""The request's Unit of Work: opened on first use, closed at teardown, never committed there."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+
+from backend.api.request_context import current_request_id
+from backend.repositories.unit_of_work import UnitOfWork
+from backend.state import app_state
+
+# Until authentication arrives, every request acts anonymously.
+ANONYMOUS_ACTOR = "anonymous"
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_close_uow)
+
+
+def get_uow() -> UnitOfWork:
+    """The Unit of Work of the current request; `/health/live` never calls it, so never connects."""
+    if "uow" not in g:
+        g.uow = UnitOfWork(
+            app_state(current_app).session_factory,
+            actor=ANONYMOUS_ACTOR,
+            change_reason=g.get("change_reason"),
+            request_id=current_request_id(),
+        ).__enter__()
+    uow: UnitOfWork = g.uow
+    return uow
+
+
+def _close_uow(error: BaseException | None) -> None:
+    uow: UnitOfWork | None = g.pop("uow", None)
+    if uow is not None:
+        # Rolls back whatever the view did not commit, and returns the connection to the pool.
+        uow.__exit__(type(error) if error else None, error, None)
