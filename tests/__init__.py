@@ -1,0 +1,1 @@
+"""Game Night test suite."""

@@ -1,0 +1,1 @@
+"""API tests through the Flask test client, on every configured database."""

@@ -1,0 +1,185 @@
+"""Whatever a client sends, the answer is a clear 4xx JSON error and nothing is written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from backend.api import MAX_REQUEST_BYTES
+from tests.api.helpers import GAMES, create_game, game_count
+from tests.factories import game_fields
+
+
+def assert_json_error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.data
+    assert response.mimetype == "application/json"
+    body: dict[str, Any] = response.json
+    assert body["code"] == status
+    assert body["status"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "nul\x00byte"),
+        ("description", "\x00"),
+        ("title", "\ud800 lone surrogate"),
+        ("title", "x" * 201),
+        ("description", "x" * 20_001),
+        ("title", "   "),
+        ("title", ""),
+        ("title", 42),
+        ("min_players", 2**64),
+        ("min_players", -(2**63) - 1),
+        ("bgg_id", 2**31),
+        ("year_published", 10**30),
+        ("min_players", 2.5),
+        ("min_players", "2"),
+        ("min_players", True),
+        ("complexity", "3.5"),
+        ("complexity", 1e308 * 10),
+        ("complexity", 5.01),
+        ("average_rating", 0),
+        ("min_age", 0),
+        ("max_play_minutes", 100_001),
+        ("min_players", None),
+    ],
+)
+def test_a_bad_field_value_is_422_naming_the_field(
+    client: FlaskClient, field: str, value: Any
+) -> None:
+    body = assert_json_error(client.post(GAMES, json=game_fields(**{field: value})), 422)
+    assert field in body["errors"]["json"]
+    assert game_count(client) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NaN",
+        b'{"title": NaN}',
+        b'{"complexity": Infinity}',
+        b"[1, 2]",
+        b'"a string"',
+        b"null",
+        b"42",
+    ],
+)
+def test_json_that_is_not_a_game_object_is_422(client: FlaskClient, raw: bytes) -> None:
+    assert_json_error(client.post(GAMES, data=raw, content_type="application/json"), 422)
+    assert game_count(client) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b'{"title": "unterminated', b"\xff\xfe not utf-8", b"[" * 100_000, b"{" * 50_000],
+)
+def test_malformed_or_absurdly_nested_json_is_400(client: FlaskClient, raw: bytes) -> None:
+    body = assert_json_error(client.post(GAMES, data=raw, content_type="application/json"), 400)
+    assert body["errors"] == {"json": ["Invalid JSON body."]}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+def test_a_body_that_is_not_json_is_415(client: FlaskClient, content_type: str) -> None:
+    body = assert_json_error(
+        client.post(GAMES, data=b"title=Catan", content_type=content_type), 415
+    )
+    assert "application/json" in body["message"]
+
+
+def test_a_post_without_body_lists_the_required_fields(client: FlaskClient) -> None:
+    body = assert_json_error(client.post(GAMES), 422)
+    assert set(body["errors"]["json"]) == {"title", "min_players", "max_players"}
+
+
+def test_unknown_body_fields_are_422(client: FlaskClient) -> None:
+    body = assert_json_error(client.post(GAMES, json={**game_fields(), "colour": "red"}), 422)
+    assert body["errors"]["json"] == {"colour": ["Unknown field."]}
+
+
+def test_patch_with_an_unknown_field_changes_nothing(client: FlaskClient) -> None:
+    game, etag = create_game(client, title="Stays")
+    response = client.patch(
+        f"{GAMES}/{game['id']}", json={"title": "Goes", "version": 99}, headers={"If-Match": etag}
+    )
+    assert_json_error(response, 422)
+    assert client.get(f"{GAMES}/{game['id']}").json["title"] == "Stays"
+
+
+def test_patch_cannot_null_a_required_field(client: FlaskClient) -> None:
+    game, etag = create_game(client)
+    response = client.patch(
+        f"{GAMES}/{game['id']}", json={"title": None}, headers={"If-Match": etag}
+    )
+    body = assert_json_error(response, 422)
+    assert "title" in body["errors"]["json"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"sort": "title"},
+        {"page": "abc"},
+        {"page": "0"},
+        {"page_size": "1e3"},
+        {"page_size": str(2**80)},
+    ],
+)
+def test_bad_or_unknown_query_arguments_are_422(client: FlaskClient, query: dict[str, str]) -> None:
+    assert_json_error(client.get(GAMES, query_string=query), 422)
+
+
+def test_a_huge_page_number_is_an_empty_page(client: FlaskClient) -> None:
+    create_game(client)
+    response = client.get(GAMES, query_string={"page": str(2**80), "page_size": "100"})
+    assert response.status_code == 200
+    assert response.json == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "not-a-uuid",
+        "00000000-0000-4000-8000-00000000000",
+        "00000000-0000-4000-8000-0000000000000",
+        "%00",
+        "1' OR '1'='1",
+    ],
+)
+def test_a_malformed_id_is_404_json(client: FlaskClient, path: str) -> None:
+    assert_json_error(client.get(f"{GAMES}/{path}"), 404)
+
+
+def test_an_unsupported_method_is_405_json(client: FlaskClient) -> None:
+    assert_json_error(client.put(GAMES, json={}), 405)
+
+
+def test_an_oversized_body_is_413_json(client: FlaskClient) -> None:
+    response = client.post(
+        GAMES, data=b"x" * (MAX_REQUEST_BYTES + 1), content_type="application/json"
+    )
+    assert_json_error(response, 413)
+
+
+@pytest.mark.parametrize("reason", ["x" * 501, "bell\x07ring", "tab\there", "del\x7f"])
+def test_a_bad_change_reason_header_is_400_and_nothing_is_written(
+    client: FlaskClient, reason: str
+) -> None:
+    response = client.post(GAMES, json=game_fields(), headers={"X-Change-Reason": reason})
+    body = assert_json_error(response, 400)
+    assert "X-Change-Reason" in body["message"]
+    assert game_count(client) == 0
+
+
+def test_a_bad_if_match_is_412_not_500(client: FlaskClient) -> None:
+    game, _etag = create_game(client)
+    for value in ['W/"weak"', "unquoted", '""', "*, junk"]:
+        response = client.patch(f"{GAMES}/{game['id']}", json={}, headers={"If-Match": value})
+        assert response.status_code in (200, 412), value

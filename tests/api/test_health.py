@@ -1,0 +1,78 @@
+"""Health endpoints: liveness without the database, readiness with it, the pool's numbers."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend import create_app
+from backend.config import Settings
+from backend.db.migrations import head_revisions
+from backend.state import app_state
+from tests.conftest import settings_for
+
+
+def test_live_is_200_without_touching_the_database() -> None:
+    # The database named here does not exist; liveness must not care.
+    app = create_app(settings_for("postgresql://nobody:pw@127.0.0.1:1/none"))
+    response = app.test_client().get("/health/live")
+    assert response.status_code == 200
+    assert response.json["status"] == "pass"
+
+
+def test_ready_passes_on_a_migrated_database(client: FlaskClient) -> None:
+    response = client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json["status"] == "pass"
+    assert response.json["checks"]["migrations"]["applied"] == sorted(head_revisions())
+
+
+def test_ready_is_503_when_migrations_are_not_applied(
+    fresh_settings: Callable[[str], Settings],
+) -> None:
+    app = create_app(fresh_settings("unmigrated"))
+    try:
+        response = app.test_client().get("/health/ready")
+    finally:
+        app_state(app).engine.dispose()
+    assert response.status_code == 503
+    assert response.json["status"] == "fail"
+    migrations = response.json["checks"]["migrations"]
+    assert (migrations["status"], migrations["applied"]) == ("fail", [])
+
+
+def test_ready_is_503_quickly_when_the_database_is_unreachable() -> None:
+    app = create_app(settings_for("postgresql://nobody:pw@127.0.0.1:1/none"))
+    started = time.monotonic()
+    response = app.test_client().get("/health/ready")
+    assert response.status_code == 503
+    assert time.monotonic() - started < 5
+    assert response.json["checks"]["database"]["status"] == "fail"
+    assert "pw" not in response.get_data(as_text=True)
+
+
+def test_an_api_request_with_the_database_down_is_503_with_retry_after() -> None:
+    app = create_app(settings_for("postgresql://nobody:pw@127.0.0.1:1/none"))
+    response = app.test_client().get("/api/v1/games")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json["message"] == "the database is unavailable right now; try again"
+
+
+def test_pool_reports_this_workers_pool(app: Flask, client: FlaskClient) -> None:
+    client.get("/api/v1/games")  # opens at least one connection
+    response = client.get("/health/pool")
+    assert response.status_code == 200
+    body = response.json
+    assert body["pid"] == os.getpid()
+    pool = body["pool"]
+    settings = app_state(app).settings
+    assert pool["size"] == settings.db_pool_size
+    assert pool["max_overflow"] == settings.db_max_overflow
+    assert pool["checked_out"] == 0
+    assert pool["idle"] >= 1
+    assert pool["overflow"] == 0

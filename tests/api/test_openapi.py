@@ -1,0 +1,86 @@
+"""The OpenAPI spec and Swagger UI: complete, documented errors, and no CDN."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+OPERATIONS = {
+    ("get", "/api/v1/games"): {"422", "503"},
+    ("post", "/api/v1/games"): {"400", "409", "413", "415", "422", "503"},
+    ("get", "/api/v1/games/{game_id}"): {"404", "503"},
+    ("patch", "/api/v1/games/{game_id}"): {
+        "400",
+        "404",
+        "409",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "503",
+    },
+    ("delete", "/api/v1/games/{game_id}"): {"400", "404", "412", "428", "503"},
+    ("get", "/health/ready"): {"503"},
+}
+
+
+@pytest.fixture(scope="module")
+def spec(app: Flask) -> dict[str, Any]:
+    response = app.test_client().get("/api/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json
+    return document
+
+
+def operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path): operation
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+        if method != "parameters"
+    }
+
+
+def test_the_spec_lists_every_games_operation(spec: dict[str, Any]) -> None:
+    assert set(OPERATIONS) <= set(operations(spec))
+    assert spec["info"]["title"] == "Game Night"
+
+
+@pytest.mark.parametrize(("operation", "errors"), OPERATIONS.items(), ids=lambda item: str(item))
+def test_each_operation_documents_its_error_responses(
+    spec: dict[str, Any], operation: tuple[str, str], errors: set[str]
+) -> None:
+    documented = set(operations(spec)[operation]["responses"])
+    assert errors <= documented
+    assert "default" in documented
+
+
+def test_every_operation_has_a_one_line_summary(spec: dict[str, Any]) -> None:
+    for key, operation in operations(spec).items():
+        assert operation.get("summary"), key
+
+
+def test_list_documents_pagination_and_etag(spec: dict[str, Any]) -> None:
+    listing = operations(spec)[("get", "/api/v1/games")]
+    names = {parameter["name"] for parameter in listing["parameters"] if "name" in parameter}
+    assert {"page", "page_size"} <= names
+    assert "X-Pagination" in listing["responses"]["200"]["headers"]
+
+
+def test_swagger_ui_is_served_from_the_app_not_a_cdn(client: FlaskClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    assert all(asset.startswith("/api/docs/assets/") for asset in assets), assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert len(response.data) > 1000
+    assert "/api/openapi.json" in html

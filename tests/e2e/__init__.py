@@ -1,0 +1,1 @@
+"""End-to-end tests: gunicorn over HTTP, and a real browser."""

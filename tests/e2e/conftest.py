@@ -1,0 +1,89 @@
+"""A real gunicorn serving the app over HTTP, on a fresh migrated database per backend."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from backend.config import PROJECT_ROOT
+from tests.conftest import DatabaseServer, migrate
+
+STARTUP_SECONDS = 30
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(
+    database_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    settings = database_server.create("e2e")
+    migrate(settings)
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    environment = {
+        **os.environ,
+        "ENV_FILE": "",
+        "APP_ENV": "test",
+        "DATABASE_URL": settings.database_url,
+        "SERVER_BIND": f"127.0.0.1:{port}",
+        "SERVER_WORKERS": "2",
+        "SERVER_THREADS": "2",
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = RunningServer(f"http://127.0.0.1:{port}", log_path)
+    try:
+        _wait_until_live(server, process)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_live(server: RunningServer, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{server.log()}")
+        try:
+            if requests.get(f"{server.base_url}/health/live", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer within {STARTUP_SECONDS}s:\n{server.log()}")

@@ -1,0 +1,69 @@
+"""The app under gunicorn, over real HTTP: the production path, start to finish."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from tests.e2e.conftest import RunningServer
+from tests.factories import game_fields
+
+
+def test_create_read_change_and_delete_a_game_over_http(gunicorn_server: RunningServer) -> None:
+    games = f"{gunicorn_server.base_url}/api/v1/games"
+    created = requests.post(games, json=game_fields(title="Over HTTP"), timeout=10)
+    assert created.status_code == 201
+    url = gunicorn_server.base_url + created.headers["Location"]
+    etag = created.headers["ETag"]
+
+    assert requests.get(url, timeout=10).json()["title"] == "Over HTTP"
+    changed = requests.patch(url, json={"title": "Changed"}, headers={"If-Match": etag}, timeout=10)
+    assert changed.status_code == 200
+    stale = requests.delete(url, headers={"If-Match": etag}, timeout=10)
+    assert stale.status_code == 412
+    deleted = requests.delete(url, headers={"If-Match": changed.headers["ETag"]}, timeout=10)
+    assert deleted.status_code == 204
+    assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_both_workers_serve_database_requests(gunicorn_server: RunningServer) -> None:
+    """Workers forked from a preloaded master each open their own connections."""
+
+    def one_round(_: int) -> tuple[int, int, int]:
+        with requests.Session() as session:
+            listing = session.get(f"{gunicorn_server.base_url}/api/v1/games", timeout=10)
+            pool = session.get(f"{gunicorn_server.base_url}/health/pool", timeout=10)
+        return listing.status_code, pool.status_code, pool.json()["pid"]
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        results = list(executor.map(one_round, range(80)))
+    assert {(listing, pool) for listing, pool, _pid in results} == {(200, 200)}
+    assert len({pid for _l, _p, pid in results}) == 2
+
+
+def test_the_request_id_is_in_the_response_and_the_access_log(
+    gunicorn_server: RunningServer,
+) -> None:
+    request_id = f"e2e-{uuid.uuid4().hex[:12]}"
+    response = requests.get(
+        f"{gunicorn_server.base_url}/api/v1/games", headers={"X-Request-ID": request_id}, timeout=10
+    )
+    assert response.headers["X-Request-ID"] == request_id
+    deadline = time.monotonic() + 5
+    while f"request_id={request_id}" not in gunicorn_server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"request_id={request_id}" in gunicorn_server.log()
+
+
+def test_bad_input_over_http_is_a_json_4xx(gunicorn_server: RunningServer) -> None:
+    response = requests.post(
+        f"{gunicorn_server.base_url}/api/v1/games",
+        data=b'{"title": ',
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == 400

@@ -1,0 +1,1 @@
+"""Integration tests: the data layer on every configured database."""

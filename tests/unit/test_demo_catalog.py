@@ -1,0 +1,35 @@
+"""The demo catalog: loads once into an empty catalog, and every game obeys the API's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.api.games.schemas import GameCreate
+from backend.models import Game
+from backend.services.demo_catalog import DEMO_GAMES, seed_demo_catalog
+from tests.fakes import FakeUnitOfWork
+
+
+def test_an_empty_catalog_gets_the_demo_games_in_one_commit() -> None:
+    uow = FakeUnitOfWork()
+    added = seed_demo_catalog(uow)  # type: ignore[arg-type]
+    assert added == len(DEMO_GAMES) >= 30
+    assert {game.title for game in uow.games.games} >= {"Catan", "Carcassonne", "Wingspan"}
+    assert uow.commits == 1
+
+
+def test_a_catalog_with_games_is_left_alone() -> None:
+    uow = FakeUnitOfWork([Game(title="Our own game", min_players=2, max_players=2)])
+    assert seed_demo_catalog(uow) == 0  # type: ignore[arg-type]
+    assert len(uow.games.games) == 1
+    assert uow.commits == 0
+
+
+@pytest.mark.parametrize("demo", DEMO_GAMES, ids=lambda demo: demo.title)
+def test_every_demo_game_passes_the_api_validation(demo: object) -> None:
+    assert GameCreate().validate(demo._asdict()) == {}  # type: ignore[attr-defined]
+
+
+def test_demo_games_have_distinct_titles_and_bgg_ids() -> None:
+    assert len({demo.title for demo in DEMO_GAMES}) == len(DEMO_GAMES)
+    assert len({demo.bgg_id for demo in DEMO_GAMES}) == len(DEMO_GAMES)

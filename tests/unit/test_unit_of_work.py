@@ -1,0 +1,79 @@
+"""The Unit of Work's protocol: exit always rolls back and closes; only commit() saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.errors import StaleObjectError
+from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext
+from backend.repositories.games import GameRepository
+from backend.repositories.unit_of_work import UnitOfWork
+from tests.fakes import RecordingSession
+
+
+class Factory:
+    def __init__(self) -> None:
+        self.sessions: list[RecordingSession] = []
+
+    def __call__(self) -> Any:
+        session = RecordingSession()
+        self.sessions.append(session)
+        return session
+
+
+def test_uncommitted_work_is_rolled_back_and_the_session_closed() -> None:
+    factory = Factory()
+    with UnitOfWork(factory):  # type: ignore[arg-type]
+        pass
+    assert factory.sessions[0].calls == ["rollback", "close"]
+
+
+def test_commit_commits_and_exit_still_closes() -> None:
+    factory = Factory()
+    with UnitOfWork(factory) as uow:  # type: ignore[arg-type]
+        uow.commit()
+    assert factory.sessions[0].calls == ["commit", "rollback", "close"]
+
+
+def test_an_error_in_the_block_rolls_back_closes_and_propagates() -> None:
+    factory = Factory()
+    with pytest.raises(RuntimeError, match="boom"), UnitOfWork(factory):  # type: ignore[arg-type]
+        raise RuntimeError("boom")
+    assert factory.sessions[0].calls == ["rollback", "close"]
+
+
+def test_the_session_is_closed_even_when_rollback_fails() -> None:
+    class BrokenRollback(RecordingSession):
+        def rollback(self) -> None:
+            raise ConnectionError("gone")
+
+    session = BrokenRollback()
+    with pytest.raises(ConnectionError), UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+        pass
+    assert session.calls == ["close"]
+
+
+def test_each_unit_of_work_opens_its_own_session_with_typed_repositories() -> None:
+    factory = Factory()
+    with UnitOfWork(factory) as first, UnitOfWork(factory) as second:  # type: ignore[arg-type]
+        assert first.session is not second.session
+        assert isinstance(first.games, GameRepository)
+        assert first.games.session is first.session
+
+
+def test_the_session_carries_the_actor_reason_and_request_id_for_the_audit_listener() -> None:
+    factory = Factory()
+    with UnitOfWork(factory, actor="ada", change_reason="typo", request_id="r-1") as uow:  # type: ignore[arg-type]
+        assert uow.session.info[AUDIT_CONTEXT_KEY] == AuditContext("ada", "typo", "r-1")
+
+
+def test_a_stale_commit_becomes_a_domain_error() -> None:
+    class StaleSession(RecordingSession):
+        def commit(self) -> None:
+            raise StaleDataError("UPDATE statement on table 'games' expected to update 1 row(s)")
+
+    with UnitOfWork(StaleSession) as uow, pytest.raises(StaleObjectError):  # type: ignore[arg-type]
+        uow.commit()
