@@ -1,0 +1,1 @@
+"""Scripts run by make targets; each is also runnable on its own."""
