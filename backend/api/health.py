@@ -13,9 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.extensions import Blueprint
 from backend.api.schemas import Schema
-from backend.db.migrations import applied_revisions
+from backend.db.migrations import applied_revisions_within
 from backend.db.pool_monitor import snapshot
 from backend.state import app_state
+
+# Probes (load balancers, Kubernetes) want an answer well inside their own timeout.
+READINESS_TIMEOUT_SECONDS = 2
 
 blp = Blueprint(
     "health", __name__, url_prefix="/health", description="Liveness, readiness and pool state."
@@ -49,12 +52,13 @@ class Ready(MethodView):
         """Whether the database answers and its schema is at the migrations' head."""
         state = app_state(current_app)
         try:
-            with state.engine.connect() as connection:
-                applied = applied_revisions(connection)
+            applied = applied_revisions_within(state.engine, READINESS_TIMEOUT_SECONDS)
+        except TimeoutError:
+            message = f"the database did not answer within {READINESS_TIMEOUT_SECONDS} seconds"
+            return _not_ready(message)
         except SQLAlchemyError:
             current_app.logger.warning("readiness: database unreachable", exc_info=True)
-            database = {"status": "fail", "message": "the database is unreachable"}
-            return {"status": "fail", "checks": {"database": database}}, 503
+            return _not_ready("the database is unreachable")
         migrations = {
             "status": "pass" if applied == state.migration_heads else "fail",
             "applied": sorted(applied),
@@ -63,6 +67,11 @@ class Ready(MethodView):
         checks = {"database": {"status": "pass"}, "migrations": migrations}
         ready = migrations["status"] == "pass"
         return {"status": "pass" if ready else "fail", "checks": checks}, 200 if ready else 503
+
+
+def _not_ready(message: str) -> tuple[dict[str, Any], int]:
+    database = {"status": "fail", "message": message}
+    return {"status": "fail", "checks": {"database": database}}, 503
 
 
 @blp.route("/pool")
