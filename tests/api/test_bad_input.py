@@ -9,7 +9,9 @@ from flask.testing import FlaskClient
 
 from backend.api import MAX_REQUEST_BYTES
 from tests.api.helpers import GAMES, create_game, game_count
+from tests.conftest import recorded_statements
 from tests.factories import game_fields
+from tests.rules import GAME_RULE_VIOLATIONS
 
 
 def assert_json_error(response: Any, status: int) -> dict[str, Any]:
@@ -183,3 +185,16 @@ def test_a_bad_if_match_is_412_not_500(client: FlaskClient) -> None:
     for value in ['W/"weak"', "unquoted", '""', "*, junk"]:
         response = client.patch(f"{GAMES}/{game['id']}", json={}, headers={"If-Match": value})
         assert response.status_code in (200, 412), value
+
+
+@pytest.mark.parametrize(("constraint", "case"), GAME_RULE_VIOLATIONS.items())
+def test_the_api_refuses_each_row_rule_before_the_database_does(
+    client: FlaskClient, constraint: str, case: tuple[dict[str, Any], str]
+) -> None:
+    changes, field = case
+    fields = game_fields(min_players=2, max_players=4, min_play_minutes=30, max_play_minutes=60)
+    with recorded_statements() as statements:
+        response = client.post(GAMES, json={**fields, **changes})
+    body = assert_json_error(response, 422)
+    assert field in body["errors"]["json"], constraint
+    assert statements == []  # refused by the schema: the database was never asked

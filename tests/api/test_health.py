@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 
@@ -10,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend import create_app
+from backend.api.health import READINESS_TIMEOUT_SECONDS
 from backend.config import Settings
 from backend.db.migrations import head_revisions
 from backend.state import app_state
@@ -76,3 +78,42 @@ def test_pool_reports_this_workers_pool(app: Flask, client: FlaskClient) -> None
     assert pool["checked_out"] == 0
     assert pool["idle"] >= 1
     assert pool["overflow"] == 0
+
+
+def test_ready_answers_503_within_its_timeout_when_the_database_hangs() -> None:
+    # A listener that never accepts: the TCP handshake succeeds, the server never speaks.
+    with socket.socket() as black_hole:
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(8)
+        port = black_hole.getsockname()[1]
+        app = create_app(
+            settings_for(f"postgresql://nobody:pw@127.0.0.1:{port}/none", db_connect_timeout=30)
+        )
+        started = time.monotonic()
+        response = app.test_client().get("/health/ready")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert elapsed < READINESS_TIMEOUT_SECONDS + 1
+    assert "did not answer within" in response.json["checks"]["database"]["message"]
+
+
+def test_a_request_finding_no_free_connection_gets_503_then_recovers(
+    migrated_settings: Settings, clean_database: None
+) -> None:
+    app = create_app(
+        settings_for(
+            migrated_settings.database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
+        )
+    )
+    engine = app_state(app).engine
+    client = app.test_client()
+    try:
+        with engine.connect():  # the only connection, held elsewhere
+            busy = client.get("/api/v1/games")
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"].isdigit()
+        assert "no database connection" in busy.json["message"]
+        assert client.get("/api/v1/games").status_code == 200
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

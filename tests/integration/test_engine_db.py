@@ -37,12 +37,14 @@ def test_the_pool_follows_the_settings(migrated_settings: Settings) -> None:
         db_pool_size=3,
         db_max_overflow=1,
         db_pool_timeout=2.0,
+        db_pool_recycle=600,
     )
     engine = make_engine(settings)
     try:
         assert engine.pool.size() == 3  # type: ignore[attr-defined]
         assert engine.pool._max_overflow == 1  # type: ignore[attr-defined]
         assert engine.pool._timeout == 2.0  # type: ignore[attr-defined]
+        assert engine.pool._recycle == 600  # type: ignore[attr-defined]
         assert engine.pool._pre_ping is True
     finally:
         engine.dispose()
