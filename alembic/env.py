@@ -5,10 +5,10 @@ from __future__ import annotations
 from logging.config import fileConfig
 from typing import Any
 
+from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-from alembic import context
 from backend.config import Settings
 from backend.db.engine import make_engine
 from backend.models import Base

@@ -151,19 +151,21 @@ class Settings:
                     "DB_ECHO must be off in production: it logs every statement and its values"
                 )
             url = self.database
-            if _is_network_database(url) and not url.password:
+            host = _network_host(url)
+            if host and not url.password:
                 problems.append(
-                    f"DATABASE_URL has no password for the network database at {url.host} "
+                    f"DATABASE_URL has no password for the network database at {host} "
                     "(production refuses that; use a password or a Unix socket)"
                 )
         return problems
 
 
-def _is_network_database(url: URL) -> bool:
-    if url.get_backend_name() == "sqlite":
-        return False
+def _network_host(url: URL) -> str | None:
+    """The host a URL reaches over the network, or None for a file or a Unix socket."""
+    if url.get_backend_name() == "sqlite" or "unix_socket" in url.query:
+        return None
     host = url.host or str(url.query.get("host", ""))
-    return bool(host) and not host.startswith("/")
+    return host if host and not host.startswith("/") else None
 
 
 def _read_env_file(environ: Mapping[str, str]) -> dict[str, str]:

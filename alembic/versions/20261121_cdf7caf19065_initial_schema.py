@@ -8,9 +8,8 @@ Create Date: 2026-11-21 23:48:00+00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql
-
 from alembic import op
+from sqlalchemy.dialects import mysql, postgresql
 
 revision: str = "cdf7caf19065"
 down_revision: str | None = None

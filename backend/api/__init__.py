@@ -6,7 +6,8 @@ from typing import Any
 
 import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
-from flask import Flask
+from flask import Flask, Response, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from backend.api import request_context, uow
 from backend.api.extensions import Api
@@ -48,14 +49,22 @@ def init_app(app: Flask) -> Api:
     return api
 
 
+# Only what /api/docs loads: the bundle's own index.html would load a demo spec from the web.
+SWAGGER_UI_ASSETS = frozenset(
+    {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"}
+)
+
+
 def _swagger_ui_assets() -> FlaskBlueprint:
-    return FlaskBlueprint(
-        "swagger_ui_assets",
-        __name__,
-        url_prefix="/api/docs",
-        static_folder=swagger_ui_bundle.swagger_ui_path,
-        static_url_path="/assets",
-    )
+    assets = FlaskBlueprint("swagger_ui_assets", __name__, url_prefix="/api/docs/assets")
+
+    @assets.get("/<name>")
+    def asset(name: str) -> Response:
+        if name not in SWAGGER_UI_ASSETS:
+            raise NotFound
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, name)
+
+    return assets
 
 
 def _index() -> dict[str, Any]:

@@ -6,14 +6,13 @@ import json
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import flask
 import flask_smorest
-from flask_smorest import abort
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
-from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from backend.api.request_context import WRITE_METHODS
@@ -48,25 +47,48 @@ STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
 
 class StrictParser(FlaskParser):
     """webargs' Flask parser that lets each schema's Meta.unknown decide (ours: RAISE),
-    refuses bodies that are not JSON (415), and treats over-deep JSON as invalid (400)."""
+    refuses bodies that are not JSON (415) or too large (413, chunked ones too), and treats
+    JSON that Python will not parse (too deep, over-long integers) as invalid (400)."""
 
     def __init__(self) -> None:
         super().__init__(unknown=None)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
+        body = _whole_body(req)
         if not is_json_request(req):
-            if req.content_length or req.get_data(cache=True):
+            if body:
                 abort(
                     HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                     message="The body must be JSON, sent as Content-Type: application/json.",
                 )
             return core.missing
         try:
-            return core.parse_json(req.get_data(cache=True))
-        except RecursionError:
-            # json.loads recurses once per nesting level; a deep enough body exhausts the stack.
-            error = json.JSONDecodeError("JSON nested too deeply", "", 0)
-            self._handle_invalid_json_error(error, req)
+            return core.parse_json(body)
+        except (RecursionError, ValueError) as error:
+            # json.loads recurses once per nesting level, and refuses integers of more than
+            # 4300 digits with a ValueError: both are bad JSON as far as a client goes.
+            invalid = json.JSONDecodeError(f"JSON Python cannot read: {error}", "", 0)
+            self._handle_invalid_json_error(invalid, req)
+
+    def _handle_invalid_json_error(
+        self, error: Exception, req: flask.Request, *_args: Any, **_kwargs: Any
+    ) -> NoReturn:
+        abort(
+            HTTPStatus.BAD_REQUEST,
+            exc=error,
+            message="The body is not valid JSON.",
+            errors={"json": ["Invalid JSON body."]},
+        )
+
+
+def _whole_body(req: flask.Request) -> bytes:
+    """The request body; 413 when it is over MAX_CONTENT_LENGTH, also when it came chunked
+    (without Content-Length), where Werkzeug stops reading at the limit without a word."""
+    body = req.get_data(cache=True)
+    limit = req.max_content_length
+    if limit is not None and len(body) >= limit and req.stream.read(1):
+        abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, message=f"The body is over {limit} bytes.")
+    return body
 
 
 # What any operation with a JSON body can answer before the view runs.

@@ -13,12 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.extensions import Blueprint
 from backend.api.schemas import Schema
-from backend.db.migrations import applied_revisions_within
 from backend.db.pool_monitor import snapshot
 from backend.state import app_state
-
-# Probes (load balancers, Kubernetes) want an answer well inside their own timeout.
-READINESS_TIMEOUT_SECONDS = 2
 
 blp = Blueprint(
     "health", __name__, url_prefix="/health", description="Liveness, readiness and pool state."
@@ -52,10 +48,9 @@ class Ready(MethodView):
         """Whether the database answers and its schema is at the migrations' head."""
         state = app_state(current_app)
         try:
-            applied = applied_revisions_within(state.engine, READINESS_TIMEOUT_SECONDS)
-        except TimeoutError:
-            message = f"the database did not answer within {READINESS_TIMEOUT_SECONDS} seconds"
-            return _not_ready(message)
+            applied = state.readiness.applied_revisions()
+        except TimeoutError as timeout:
+            return _not_ready(str(timeout))
         except SQLAlchemyError:
             current_app.logger.warning("readiness: database unreachable", exc_info=True)
             return _not_ready("the database is unreachable")

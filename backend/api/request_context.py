@@ -18,7 +18,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 CHANGE_REASON_HEADER = "X-Change-Reason"
 # A caller's id is kept only if it is short and plain: it lands in logs and headers.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def init_app(app: Flask) -> None:
@@ -37,14 +37,19 @@ def _start_request() -> None:
 
 
 def _change_reason() -> str | None:
-    """The reason a write gives for itself; reads have nothing to explain, so it is ignored."""
-    reason = request.headers.get(CHANGE_REASON_HEADER, "").strip()
-    if not reason or request.method not in WRITE_METHODS:
+    """The reason a write gives for itself, as UTF-8 text; reads have nothing to explain."""
+    raw = request.headers.get(CHANGE_REASON_HEADER, "").strip()
+    if not raw or request.method not in WRITE_METHODS:
         return None
     problem = None
-    if len(reason) > CHANGE_REASON_MAX_LENGTH:
+    try:
+        # WSGI hands header bytes over decoded as Latin-1; clients send UTF-8.
+        reason = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        reason, problem = raw, "must be UTF-8 text"
+    if problem is None and len(reason) > CHANGE_REASON_MAX_LENGTH:
         problem = f"must be at most {CHANGE_REASON_MAX_LENGTH} characters"
-    elif _CONTROL_CHARACTERS.search(reason):
+    elif problem is None and _CONTROL_CHARACTERS.search(reason):
         problem = "must not contain control characters"
     if problem:
         abort(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,21 +19,28 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 5
 # instead of silently truncating them, as PostgreSQL and SQLite with CHECKs do.
 MARIADB_SQL_MODE = "TRADITIONAL,NO_ENGINE_SUBSTITUTION"
 
-Purpose = Literal["app", "migrations"]
+Purpose = Literal["app", "migrations", "probe"]
 
 
-def make_engine(settings: Settings, *, purpose: Purpose = "app") -> Engine:
+def make_engine(
+    settings: Settings, *, purpose: Purpose = "app", timeout_seconds: float | None = None
+) -> Engine:
     """Build the engine for `settings.database_url`; nothing connects until first use.
 
     `purpose="migrations"` gives Alembic an unpooled engine, and on SQLite leaves foreign
     keys unenforced, because batch migrations drop and recreate referenced tables.
+    `purpose="probe"` gives health checks an unpooled engine whose connecting and reading
+    give up after `timeout_seconds`.
     """
     url = settings.database
+    connect_timeout = settings.db_connect_timeout
+    if timeout_seconds is not None:
+        connect_timeout = max(1, math.ceil(min(connect_timeout, timeout_seconds)))
     options: dict[str, Any] = {
         "echo": settings.db_echo,
         "pool_pre_ping": settings.db_pool_pre_ping,
     }
-    if purpose == "migrations":
+    if purpose != "app":
         options["poolclass"] = NullPool
     else:
         options.update(

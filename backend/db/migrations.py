@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from backend.config import PROJECT_ROOT, Settings
 
@@ -31,30 +28,3 @@ def head_revisions() -> frozenset[str]:
 def applied_revisions(connection: Connection) -> frozenset[str]:
     """The revisions recorded in the database's alembic_version table (empty when none)."""
     return frozenset(MigrationContext.configure(connection).get_current_heads())
-
-
-def applied_revisions_within(engine: Engine, seconds: float) -> frozenset[str]:
-    """`applied_revisions` on a pooled connection, giving up after `seconds` (TimeoutError).
-
-    A probe must get its answer quickly even when the database hangs (a network dropping
-    packets, a stuck server); the abandoned helper thread ends by itself when the driver's
-    connect timeout or the pool timeout runs out.
-    """
-    outcome: dict[str, Any] = {}
-
-    def check() -> None:
-        try:
-            with engine.connect() as connection:
-                outcome["revisions"] = applied_revisions(connection)
-        except Exception as error:  # noqa: BLE001 - re-raised in the waiting thread
-            outcome["error"] = error
-
-    helper = threading.Thread(target=check, name="applied-revisions-check", daemon=True)
-    helper.start()
-    helper.join(seconds)
-    if helper.is_alive():
-        raise TimeoutError(f"the database did not answer within {seconds} seconds")
-    if "error" in outcome:
-        raise outcome["error"]
-    revisions: frozenset[str] = outcome["revisions"]
-    return revisions

@@ -6,17 +6,21 @@ so the connection returns to the pool on success and on error alike.
 
 from __future__ import annotations
 
+import logging
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
+
+logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 
@@ -60,6 +64,12 @@ class UnitOfWork:
     ) -> None:
         try:
             self.rollback()
+        except SQLAlchemyError:
+            # The connection died (a restart, a failover, a killed backend): the server has
+            # already thrown the transaction away, so nothing was committed. Leaving must
+            # not fail: drop the broken connection instead of returning it to the pool.
+            logger.warning("rollback failed; discarding the connection", exc_info=True)
+            self.session.invalidate()
         finally:
             self.session.close()
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
-from backend import create_app
-from backend.api.health import READINESS_TIMEOUT_SECONDS
+from backend import READINESS_TIMEOUT_SECONDS, create_app
 from backend.config import Settings
 from backend.db.migrations import head_revisions
 from backend.state import app_state
@@ -117,3 +120,39 @@ def test_a_request_finding_no_free_connection_gets_503_then_recovers(
         assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
         engine.dispose()
+
+
+@contextmanager
+def alembic_version_locked(engine: Engine) -> Iterator[None]:
+    """Another session holds an exclusive lock on alembic_version, as a stuck migration would."""
+    with engine.connect() as holder:
+        if engine.dialect.name == "postgresql":
+            holder.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        else:
+            holder.execute(text("LOCK TABLES alembic_version WRITE"))
+        try:
+            yield
+        finally:
+            if engine.dialect.name != "postgresql":
+                holder.execute(text("UNLOCK TABLES"))
+            holder.rollback()
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_hanging_readiness_check_holds_none_of_the_requests_connections(
+    app: Flask, client: FlaskClient, engine: Engine
+) -> None:
+    pool = app_state(app).engine.pool
+    with alembic_version_locked(engine):
+        started = time.monotonic()
+        first = client.get("/health/ready")
+        assert time.monotonic() - started < READINESS_TIMEOUT_SECONDS + 1
+        second = client.get("/health/ready")
+        assert (first.status_code, second.status_code) == (503, 503)
+        # The probes wait on their own connection: the requests' pool is untouched.
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert client.get("/api/v1/games").status_code == 200
+    deadline = time.monotonic() + 10
+    while client.get("/health/ready").status_code != 200:
+        assert time.monotonic() < deadline, "readiness did not recover after the lock"
+        time.sleep(0.2)

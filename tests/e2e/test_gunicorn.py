@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -67,3 +68,19 @@ def test_bad_input_over_http_is_a_json_4xx(gunicorn_server: RunningServer) -> No
     )
     assert response.status_code == 400
     assert response.json()["code"] == 400
+
+
+def test_an_oversized_chunked_body_is_413_over_http(gunicorn_server: RunningServer) -> None:
+    def two_mebibytes() -> Iterator[bytes]:
+        for _ in range(32):
+            yield b"x" * 65536
+
+    # A generator body goes out chunked: no Content-Length to refuse it by.
+    response = requests.post(
+        f"{gunicorn_server.base_url}/api/v1/games",
+        data=two_mebibytes(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == 413

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alembic import command
 from sqlalchemy import inspect
 
-from alembic import command
 from backend.config import Settings
 from backend.db.engine import make_engine
 from backend.db.migrations import alembic_config, applied_revisions, head_revisions

@@ -137,17 +137,19 @@ def test_production_refuses_db_echo() -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "host"),
     [
-        "postgresql://app@db.internal/gamenight",
-        "postgresql://app:@db.internal/gamenight",
-        "mariadb://root@10.0.0.5/gn",
+        ("postgresql://app@db.internal/gamenight", "db.internal"),
+        ("postgresql://app:@db.internal/gamenight", "db.internal"),
+        ("postgresql://app@/gamenight?host=db.internal", "db.internal"),
+        ("mariadb://root@10.0.0.5/gn", "10.0.0.5"),
     ],
 )
-def test_production_refuses_a_network_database_without_password(url: str) -> None:
+def test_production_refuses_a_network_database_without_password(url: str, host: str) -> None:
     with pytest.raises(SettingsError) as caught:
         from_env(APP_ENV="production", SECRET_KEY=STRONG_SECRET, DATABASE_URL=url)
-    assert "DATABASE_URL has no password for the network database" in str(caught.value)
+    message = f"DATABASE_URL has no password for the network database at {host} "
+    assert message in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -156,6 +158,7 @@ def test_production_refuses_a_network_database_without_password(url: str) -> Non
         "postgresql://app:s3cret@db.internal/gamenight",
         "postgresql://app@/gamenight",  # Unix socket, peer authentication
         "postgresql://app@/gamenight?host=/var/run/postgresql",
+        "mariadb://app@localhost/gamenight?unix_socket=/run/mysqld/mysqld.sock",
         "sqlite:///srv/gamenight.db",
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.errors import StaleObjectError
@@ -45,15 +46,35 @@ def test_an_error_in_the_block_rolls_back_closes_and_propagates() -> None:
     assert factory.sessions[0].calls == ["rollback", "close"]
 
 
-def test_the_session_is_closed_even_when_rollback_fails() -> None:
-    class BrokenRollback(RecordingSession):
+def test_a_rollback_on_a_dead_connection_discards_it_and_leaving_still_succeeds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class DeadConnection(RecordingSession):
         def rollback(self) -> None:
-            raise ConnectionError("gone")
+            raise OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
 
-    session = BrokenRollback()
-    with pytest.raises(ConnectionError), UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+        def invalidate(self) -> None:
+            self.calls.append("invalidate")
+
+    session = DeadConnection()
+    with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         pass
-    assert session.calls == ["close"]
+    assert session.calls == ["invalidate", "close"]
+    assert "rollback failed" in caplog.text
+
+
+def test_an_error_in_the_block_still_propagates_when_rollback_fails_too() -> None:
+    class DeadConnection(RecordingSession):
+        def rollback(self) -> None:
+            raise OperationalError("ROLLBACK", {}, ConnectionError("gone"))
+
+        def invalidate(self) -> None:
+            self.calls.append("invalidate")
+
+    session = DeadConnection()
+    with pytest.raises(RuntimeError, match="the view failed"), UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+        raise RuntimeError("the view failed")
+    assert session.calls == ["invalidate", "close"]
 
 
 def test_each_unit_of_work_opens_its_own_session_with_typed_repositories() -> None:
