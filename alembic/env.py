@@ -35,10 +35,29 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+def only_this_dialects_objects(dialect_name: str) -> Any:
+    """An include_object hook that leaves out what the models create only on other dialects
+    (`Index(...).ddl_if(dialect="postgresql")`), which autogenerate does not know to skip."""
+
+    def include_object(
+        obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any
+    ) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if reflected or condition is None or condition.dialect is None:
+            return True
+        dialects = (
+            {condition.dialect} if isinstance(condition.dialect, str) else set(condition.dialect)
+        )
+        return dialect_name in dialects
+
+    return include_object
+
+
 def _configure_options(dialect_name: str) -> dict[str, Any]:
     return {
         "target_metadata": target_metadata,
         "render_item": render_item,
+        "include_object": only_this_dialects_objects(dialect_name),
         "compare_type": True,
         "compare_server_default": True,
         # SQLite alters most things only by copying the table; batch mode does that for us.

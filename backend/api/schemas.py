@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import marshmallow as ma
@@ -10,8 +10,19 @@ from marshmallow import fields
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
+from backend.models.rules import RuleViolation
+
 # flask-smorest's @paginate reads these itself; list argument schemas let them through.
 PAGINATION_ARGUMENTS = ("page", "page_size")
+
+
+def raise_rule_violations(violations: Sequence[RuleViolation]) -> None:
+    """Raise the violations of row rules as a marshmallow error, keyed by field."""
+    if violations:
+        errors: dict[str, list[str]] = {}
+        for violation in violations:
+            errors.setdefault(violation.field, []).append(violation.message)
+        raise ma.ValidationError(errors)
 
 
 class Schema(ma.Schema):

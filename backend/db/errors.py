@@ -179,8 +179,8 @@ def _violation_error(violation: Violation, metadata: MetaData) -> DomainError:
         message = info.get("message") or f"{' and '.join(columns) or 'a value'} is already taken"
         return DuplicateError(message, fields={field: ["already taken"]} if field else None)
     if violation.kind == "check":
-        detail = info.get("message", "breaks a rule of the data")
-        message = f"{field} {detail}" if field else detail
+        detail = info.get("message", "Breaks a rule of the data.")
+        message = f"{field}: {detail}" if field else detail
         return DomainRuleError(message, fields={field: [detail]} if field else None)
     if violation.kind == "foreign_key":
         return BrokenReferenceError(

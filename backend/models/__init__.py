@@ -3,5 +3,6 @@
 from backend.models.audit import AuditLog
 from backend.models.base import Base
 from backend.models.game import Game
+from backend.models.labels import Category, Label, Tag, game_categories, game_tags
 
-__all__ = ["AuditLog", "Base", "Game"]
+__all__ = ["AuditLog", "Base", "Category", "Game", "Label", "Tag", "game_categories", "game_tags"]

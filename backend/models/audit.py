@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,13 +12,21 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, String, inspect
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+from sqlalchemy.orm import (
+    LoaderCallableStatus,
+    Mapped,
+    Mapper,
+    Session,
+    UOWTransaction,
+    mapped_column,
+)
 
 from backend.models.base import (
     ACTOR_MAX_LENGTH,
     CHANGE_REASON_MAX_LENGTH,
     AuditMixin,
     Base,
+    TimestampMixin,
     utc_now,
 )
 
@@ -99,6 +107,10 @@ def record_changes(session: Session, _flush_context: UOWTransaction, _instances:
         if isinstance(entity, AuditMixin):
             entity.updated_by = context.actor
             entity.change_reason = context.change_reason
+        if isinstance(entity, TimestampMixin):
+            # Also when only a collection changed: the row is then UPDATEd after all, so
+            # its version (and ETag) moves with every change a client can see.
+            entity.updated_at = utc_now()
         entries.append(_entry(entity, AuditAction.UPDATE, changes, context))
     for entity in list(session.deleted):
         entries.append(_entry(entity, AuditAction.DELETE, _values(entity, new=False), context))
@@ -167,30 +179,58 @@ def _entry(
     )
 
 
+def _stored_keys(mapper: Mapper[Any]) -> list[str]:
+    """The audited attributes kept in the entity's own table (not computed ones)."""
+    return [
+        attribute.key
+        for attribute in mapper.column_attrs
+        if attribute.key not in _NOT_AUDITED
+        and any(
+            getattr(column, "table", None) is mapper.local_table for column in attribute.columns
+        )
+    ]
+
+
+def _collections(mapper: Mapper[Any]) -> list[str]:
+    return [relationship.key for relationship in mapper.relationships if relationship.uselist]
+
+
+def _names(related: Iterable[Any]) -> list[str]:
+    return sorted(getattr(item, "name", None) or str(inspect(item).identity) for item in related)
+
+
 def _values(entity: Any, *, new: bool) -> dict[str, Any]:
     state = inspect(entity)
     values = {}
-    for attribute in state.mapper.column_attrs:
-        if attribute.key in _NOT_AUDITED:
-            continue
-        value = _jsonable(state.attrs[attribute.key].value)
-        values[attribute.key] = [None, value] if new else [value, None]
+    for key in _stored_keys(state.mapper):
+        value = _jsonable(state.attrs[key].value)
+        values[key] = [None, value] if new else [value, None]
+    for key in _collections(state.mapper):
+        loaded = state.attrs[key].loaded_value
+        if loaded is LoaderCallableStatus.NO_VALUE:
+            continue  # never loaded, so nothing is known to record
+        names = _names(loaded)
+        values[key] = [None, names] if new else [names, None]
     return values
 
 
 def _changed_values(entity: Any) -> dict[str, Any]:
     state = inspect(entity)
-    changes = {}
-    for attribute in state.mapper.column_attrs:
-        if attribute.key in _NOT_AUDITED:
-            continue
-        history = state.attrs[attribute.key].history
+    changes: dict[str, Any] = {}
+    for key in _stored_keys(state.mapper):
+        history = state.attrs[key].history
         if not history.added:
             continue
         old = history.deleted[0] if history.deleted else None
         new = history.added[0]
         if old != new:
-            changes[attribute.key] = [_jsonable(old), _jsonable(new)]
+            changes[key] = [_jsonable(old), _jsonable(new)]
+    for key in _collections(state.mapper):
+        history = state.attrs[key].history
+        old = _names([*history.unchanged, *history.deleted])
+        new = _names([*history.unchanged, *history.added])
+        if old != new:
+            changes[key] = [old, new]
     return changes
 
 

@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Double, SmallInteger, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Double, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
-from backend.models.rules import Range, column_order_check, range_check
+from backend.models.labels import Category, Tag, game_categories, game_tags
+from backend.models.rules import Range, RowRules
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 20_000
-YEAR_PUBLISHED = Range(-5000, 2100)  # ancient games (Senet, Go) have negative years
-PLAYERS = Range(1, 999)
-PLAY_MINUTES = Range(1, 100_000)
-MIN_AGE = Range(1, 99)
-COMPLEXITY = Range(1.0, 5.0)
-AVERAGE_RATING = Range(1.0, 10.0)
-BGG_ID = Range(1, 2**31 - 1)
+
+GAME_RULES = RowRules(
+    ranges={
+        "year_published": Range(-5000, 2100),  # ancient games (Senet, Go) have negative years
+        "min_players": Range(1, 999),
+        "max_players": Range(1, 999),
+        "min_play_minutes": Range(1, 100_000),
+        "max_play_minutes": Range(1, 100_000),
+        "min_age": Range(1, 99),
+        "complexity": Range(1.0, 5.0),
+        "average_rating": Range(1.0, 10.0),
+        "bgg_id": Range(1, 2**31 - 1),
+    },
+    ordered_pairs=(("min_players", "max_players"), ("min_play_minutes", "max_play_minutes")),
+    not_blank=("title",),
+    max_lengths={"title": TITLE_MAX_LENGTH, "description": DESCRIPTION_MAX_LENGTH},
+)
 
 
 class Game(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):
     __tablename__ = "games"
 
-    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     year_published: Mapped[int | None]
-    min_players: Mapped[int] = mapped_column(SmallInteger)
-    max_players: Mapped[int] = mapped_column(SmallInteger)
+    # NULL is "unknown" (an export's 0); a game still needs both to be suggested.
+    min_players: Mapped[int | None] = mapped_column(SmallInteger)
+    max_players: Mapped[int | None] = mapped_column(SmallInteger)
     min_play_minutes: Mapped[int | None]
     max_play_minutes: Mapped[int | None]
     min_age: Mapped[int | None] = mapped_column(SmallInteger)
@@ -33,26 +46,37 @@ class Game(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):
     average_rating: Mapped[float | None] = mapped_column(Double)
     # The game's id on BoardGameGeek, the key the importer matches rows by.
     bgg_id: Mapped[int | None]
-    description: Mapped[str | None] = mapped_column(Text)
+    # MariaDB's TEXT holds 65,535 bytes: too few for 20,000 four-byte characters.
+    description: Mapped[str | None] = mapped_column(
+        Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
+    )
+
+    # lazy="raise": every code path says what it loads (selectinload, joinedload), so a
+    # page of games costs the same number of statements whatever its size.
+    categories: Mapped[list[Category]] = relationship(
+        secondary=game_categories, order_by=Category.name, lazy="raise", passive_deletes=True
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=game_tags, order_by=Tag.name, lazy="raise", passive_deletes=True
+    )
 
     __table_args__ = (
-        UniqueConstraint("bgg_id", info={"message": "another game already has this bgg_id"}),
-        CheckConstraint(
-            "TRIM(title) <> ''",
-            name="title_not_blank",
-            info={"field": "title", "message": "must not be blank"},
-        ),
-        range_check("year_published", YEAR_PUBLISHED),
-        range_check("min_players", PLAYERS),
-        range_check("max_players", PLAYERS),
-        column_order_check("min_players", "max_players"),
-        range_check("min_play_minutes", PLAY_MINUTES),
-        range_check("max_play_minutes", PLAY_MINUTES),
-        column_order_check("min_play_minutes", "max_play_minutes"),
-        range_check("min_age", MIN_AGE),
-        range_check("complexity", COMPLEXITY),
-        range_check("average_rating", AVERAGE_RATING),
-        range_check("bgg_id", BGG_ID),
+        UniqueConstraint("bgg_id", info={"message": "Another game already has this bgg_id."}),
+        # Sorting by title pages through this index; the id makes the order total.
+        Index(None, "title", "id"),
+        Index(None, "year_published"),
+        Index(None, "complexity"),
+        Index(None, "average_rating"),
+        Index(None, "max_play_minutes"),
+        Index(None, "max_players", "min_players"),
+        # Case-insensitive substring search (ILIKE '%...%') on PostgreSQL.
+        Index(
+            "ix_games_title_trigram",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        *GAME_RULES.check_constraints(),
     )
 
     def __repr__(self) -> str:

@@ -1,9 +1,11 @@
-"""Row rules as CHECK constraints that also carry the message a client sees when one is broken."""
+"""Row rules, written once: CHECK constraints for the database, and a check of plain values
+for the API schemas and the importer, with the same messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import CheckConstraint
 
@@ -12,32 +14,89 @@ N = TypeVar("N", int, float)
 
 @dataclass(frozen=True)
 class Range(Generic[N]):
-    """Inclusive bounds, shared by the CHECK constraint and the API schema's validator."""
+    """Inclusive bounds."""
 
     low: N
     high: N
 
     @property
     def message(self) -> str:
-        return f"must be between {self.low} and {self.high}"
+        return f"Must be between {self.low} and {self.high}."
 
 
-def range_check(column: str, bounds: Range[int] | Range[float]) -> CheckConstraint:
-    return CheckConstraint(
-        f"{column} BETWEEN {bounds.low} AND {bounds.high}",
-        name=f"{column}_range",
-        info={"field": column, "message": bounds.message},
-    )
+@dataclass(frozen=True)
+class RuleViolation:
+    """One broken rule: the field to blame, the rule's name (its CHECK constraint's name
+    without the `ck_<table>_` prefix, or `<field>_length`) and a message for people."""
 
-
-def column_order_check(lower: str, upper: str) -> CheckConstraint:
-    """`lower <= upper` when both are known (a NULL passes, as in SQL)."""
-    return CheckConstraint(
-        f"{lower} <= {upper}",
-        name=f"{lower}_le_{upper}",
-        info={"field": upper, "message": order_message(lower)},
-    )
+    field: str
+    rule: str
+    message: str
 
 
 def order_message(lower: str) -> str:
-    return f"must be greater than or equal to {lower}"
+    return f"Must be greater than or equal to {lower}."
+
+
+NOT_BLANK_MESSAGE = "Must not be blank."
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """What every row of one table must satisfy. Only the fields present in `values` are
+    checked, and a pair only when both are known, so a partial change can be checked too."""
+
+    ranges: Mapping[str, Range[int] | Range[float]] = field(default_factory=dict)
+    # (lower, upper): lower <= upper when both are known.
+    ordered_pairs: Sequence[tuple[str, str]] = ()
+    not_blank: Sequence[str] = ()
+    # Enforced by the column types on PostgreSQL and MariaDB, so not a CHECK.
+    max_lengths: Mapping[str, int] = field(default_factory=dict)
+
+    def check_constraints(self) -> list[CheckConstraint]:
+        constraints = [
+            CheckConstraint(
+                f"TRIM({name}) <> ''",
+                name=f"{name}_not_blank",
+                info={"field": name, "message": NOT_BLANK_MESSAGE},
+            )
+            for name in self.not_blank
+        ]
+        constraints += [
+            CheckConstraint(
+                f"{name} BETWEEN {bounds.low} AND {bounds.high}",
+                name=f"{name}_range",
+                info={"field": name, "message": bounds.message},
+            )
+            for name, bounds in self.ranges.items()
+        ]
+        constraints += [
+            CheckConstraint(
+                f"{lower} <= {upper}",
+                name=f"{lower}_le_{upper}",
+                info={"field": upper, "message": order_message(lower)},
+            )
+            for lower, upper in self.ordered_pairs
+        ]
+        return constraints
+
+    def violations(self, values: Mapping[str, Any]) -> list[RuleViolation]:
+        found = []
+        for name in self.not_blank:
+            text = values.get(name)
+            if isinstance(text, str) and not text.strip():
+                found.append(RuleViolation(name, f"{name}_not_blank", NOT_BLANK_MESSAGE))
+        for name, limit in self.max_lengths.items():
+            text = values.get(name)
+            if isinstance(text, str) and len(text) > limit:
+                message = f"Longer than maximum length {limit}."
+                found.append(RuleViolation(name, f"{name}_length", message))
+        for name, bounds in self.ranges.items():
+            number = values.get(name)
+            if number is not None and not bounds.low <= number <= bounds.high:
+                found.append(RuleViolation(name, f"{name}_range", bounds.message))
+        for lower, upper in self.ordered_pairs:
+            low, high = values.get(lower), values.get(upper)
+            if low is not None and high is not None and low > high:
+                found.append(RuleViolation(upper, f"{lower}_le_{upper}", order_message(lower)))
+        return found

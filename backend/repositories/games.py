@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from backend.models import Game
-from backend.repositories.base import Repository
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
+
+from backend.models import Category, Game, Tag, game_categories, game_tags
+from backend.models.labels import slugify
+from backend.repositories.base import Page, Repository
+
+SortKey = Literal["title", "year", "rating", "complexity"]
+SORT_COLUMNS = {
+    "title": Game.title,
+    "year": Game.year_published,
+    "rating": Game.average_rating,
+    "complexity": Game.complexity,
+}
+# A page of games loads its labels in one statement per collection, whatever its size.
+LIST_LOADERS: tuple[ORMOption, ...] = (selectinload(Game.categories), selectinload(Game.tags))
+# One game comes with its labels in a single statement.
+DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), joinedload(Game.tags))
+_LIKE_ESCAPE = "/"
+
+
+@dataclass(frozen=True)
+class GameFilters:
+    """What a game must match to be listed; None (or empty) means "any"."""
+
+    title_contains: str | None = None
+    players: int | None = None
+    max_minutes: int | None = None
+    min_complexity: float | None = None
+    max_complexity: float | None = None
+    categories: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    year_from: int | None = None
+    year_to: int | None = None
 
 
 class GameRepository(Repository[Game]):
@@ -28,9 +63,86 @@ class GameRepository(Repository[Game]):
     )
     default_order = (Game.title, Game.id)
 
+    def get_with_labels(self, game_id: Any) -> Game:
+        """The game and its categories and tags, in one statement; NotFoundError if none."""
+        return self.get_or_raise(game_id, options=DETAIL_LOADERS)
+
+    def search(
+        self,
+        filters: GameFilters,
+        *,
+        sort: SortKey = "title",
+        descending: bool = False,
+        page: int = 1,
+        page_size: int = 20,
+    ) -> Page[Game]:
+        """One page of the games matching every filter, with their labels: four statements
+        (count, page, categories, tags) whatever the page size."""
+        return self.list(
+            where=self._conditions(filters),
+            order_by=self._order(sort, descending),
+            page=page,
+            page_size=page_size,
+            options=LIST_LOADERS,
+        )
+
     def find_by_title(self, title: str) -> Game | None:
         """The first game with exactly this title, or None; titles are not unique."""
         return self.session.scalar(select(Game).where(Game.title == title).order_by(Game.id))
 
     def get_by_bgg_id(self, bgg_id: int) -> Game | None:
         return self.session.scalar(select(Game).where(Game.bgg_id == bgg_id))
+
+    def _conditions(self, filters: GameFilters) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.title_contains:
+            pattern = "%" + _escape_like(filters.title_contains) + "%"
+            conditions.append(Game.title.ilike(pattern, escape=_LIKE_ESCAPE))
+        if filters.players is not None:
+            conditions += [Game.min_players <= filters.players, Game.max_players >= filters.players]
+        if filters.max_minutes is not None:
+            # Fits: even its longest play ends in time. Unknown play times never fit.
+            conditions.append(Game.max_play_minutes <= filters.max_minutes)
+        if filters.min_complexity is not None:
+            conditions.append(Game.complexity >= filters.min_complexity)
+        if filters.max_complexity is not None:
+            conditions.append(Game.complexity <= filters.max_complexity)
+        if filters.year_from is not None:
+            conditions.append(Game.year_published >= filters.year_from)
+        if filters.year_to is not None:
+            conditions.append(Game.year_published <= filters.year_to)
+        conditions += [
+            Game.id.in_(_games_labelled(game_categories, Category, "category_id", name))
+            for name in filters.categories
+        ]
+        conditions += [
+            Game.id.in_(_games_labelled(game_tags, Tag, "tag_id", name)) for name in filters.tags
+        ]
+        return conditions
+
+    def _order(self, sort: SortKey, descending: bool) -> list[Any]:
+        column = SORT_COLUMNS[sort]
+        ordered = column.desc() if descending else column.asc()
+        if sort == "title":
+            return [ordered, Game.id]
+        if self.session.get_bind().dialect.name in ("mysql", "mariadb"):
+            # MariaDB has no NULLS LAST; sorting on "is null" first puts unknowns last.
+            return [column.is_(None), ordered, Game.title, Game.id]
+        return [ordered.nulls_last(), Game.title, Game.id]
+
+
+def _games_labelled(links: Any, label: type[Category | Tag], column: str, name: str) -> Select[Any]:
+    """Ids of the games carrying the label with this name or slug."""
+    return (
+        select(links.c.game_id)
+        .join(label, label.id == links.c[column])
+        .where(label.slug == slugify(name))
+    )
+
+
+def _escape_like(text: str) -> str:
+    return (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Self
+from typing import Any, Literal, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,10 +19,12 @@ from backend.db.errors import raising_domain_errors
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
+from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
+LabelKind = Literal["categories", "tags"]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -38,6 +40,8 @@ class UnitOfWork:
 
     session: Session
     games: GameRepository
+    categories: CategoryRepository
+    tags: TagRepository
 
     def __init__(
         self,
@@ -54,6 +58,8 @@ class UnitOfWork:
         self.session = self._session_factory()
         self.session.info[AUDIT_CONTEXT_KEY] = self.context
         self.games = GameRepository(self.session)
+        self.categories = CategoryRepository(self.session)
+        self.tags = TagRepository(self.session)
         return self
 
     def __exit__(
@@ -72,6 +78,11 @@ class UnitOfWork:
             self.session.invalidate()
         finally:
             self.session.close()
+
+    def labels(self, kind: LabelKind) -> LabelRepository[Any]:
+        """The repository of one kind of label: `uow.labels("tags")` is `uow.tags`."""
+        repository: LabelRepository[Any] = getattr(self, kind)
+        return repository
 
     def commit(self) -> None:
         """Save everything staged so far, or raise the domain error that stopped it."""

@@ -124,7 +124,7 @@ def test_patch_that_would_break_min_le_max_with_the_stored_value_is_422(
     )
     assert response.status_code == 422
     assert response.json["errors"] == {
-        "json": {"max_players": ["must be greater than or equal to min_players"]}
+        "json": {"max_players": ["Must be greater than or equal to min_players."]}
     }
     assert client.get(f"{GAMES}/{game['id']}").json["max_players"] == 5
 

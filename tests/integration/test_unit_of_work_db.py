@@ -146,15 +146,15 @@ def test_a_duplicate_bgg_id_is_a_duplicate_error_naming_the_field(session_factor
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"max_players": 1}, "max_players", "must be greater than or equal to min_players"),
+        ({"max_players": 1}, "max_players", "Must be greater than or equal to min_players."),
         (
             {"min_play_minutes": 500},
             "max_play_minutes",
-            "must be greater than or equal to min_play_minutes",
+            "Must be greater than or equal to min_play_minutes.",
         ),
-        ({"complexity": 5.5}, "complexity", "must be between 1.0 and 5.0"),
-        ({"title": "   "}, "title", "must not be blank"),
-        ({"min_age": 0}, "min_age", "must be between 1 and 99"),
+        ({"complexity": 5.5}, "complexity", "Must be between 1.0 and 5.0."),
+        ({"title": "   "}, "title", "Must not be blank."),
+        ({"min_age": 0}, "min_age", "Must be between 1 and 99."),
     ],
 )
 def test_the_databases_check_constraints_hold_and_name_the_field(

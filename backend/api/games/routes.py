@@ -1,4 +1,4 @@
-"""The games resource: list, read, add, change and remove games in the catalog."""
+"""The games resource: list, search, read, add, change and remove games in the catalog."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from backend.api.extensions import Blueprint
 from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
 from backend.api.uow import get_uow
 from backend.models import Game
+from backend.repositories.games import GameFilters
+from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
 
@@ -21,6 +23,20 @@ blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The 
 def etag_data(game: Game) -> dict[str, Any]:
     """What a game's ETag is computed from: it changes exactly when the version does."""
     return {"id": str(game.id), "version": game.version}
+
+
+def filters_from(arguments: dict[str, Any]) -> GameFilters:
+    return GameFilters(
+        title_contains=arguments.get("q"),
+        players=arguments.get("players"),
+        max_minutes=arguments.get("max_minutes"),
+        min_complexity=arguments.get("min_complexity"),
+        max_complexity=arguments.get("max_complexity"),
+        categories=arguments.get("category", ()),
+        tags=arguments.get("tag", ()),
+        year_from=arguments.get("year_from"),
+        year_to=arguments.get("year_to"),
+    )
 
 
 @blp.route("")
@@ -31,11 +47,16 @@ class Games(MethodView):
     @blp.paginate()
     @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
     def get(
-        self, _arguments: dict[str, Any], pagination_parameters: PaginationParameters
+        self, arguments: dict[str, Any], pagination_parameters: PaginationParameters
     ) -> list[Game]:
-        """List games, by title."""
-        page = get_uow().games.list(
-            page=pagination_parameters.page, page_size=pagination_parameters.page_size
+        """List games matching every filter given, by title unless sorted otherwise."""
+        sort: str = arguments["sort"]
+        page = get_uow().games.search(
+            filters_from(arguments),
+            sort=sort.lstrip("-"),  # type: ignore[arg-type]
+            descending=sort.startswith("-"),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
         )
         pagination_parameters.item_count = page.total
         return page.items
@@ -45,10 +66,8 @@ class Games(MethodView):
     @blp.response(201, GameOut, headers={"Location": {"description": "The new game's URL."}})
     @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
-        """Add a game."""
-        uow = get_uow()
-        game = uow.games.add(Game(**new_game))
-        uow.commit()
+        """Add a game, with its categories and tags."""
+        game = catalog.add_game(get_uow(), new_game)
         blp.set_etag(etag_data(game))
         return game, {"Location": url_for("games.GameById", game_id=game.id)}
 
@@ -59,8 +78,8 @@ class GameById(MethodView):
     @blp.response(200, GameOut)
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
     def get(self, game_id: UUID) -> Game:
-        """Get a game."""
-        game = get_uow().games.get_or_raise(game_id)
+        """Get a game with its categories and tags."""
+        game = get_uow().games.get_with_labels(game_id)
         blp.set_etag(etag_data(game))
         return game
 
@@ -69,12 +88,11 @@ class GameById(MethodView):
     @blp.response(200, GameOut)
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
     def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
-        """Change some of a game's fields; needs the game's ETag in If-Match."""
+        """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
         uow = get_uow()
-        game = uow.games.get_or_raise(game_id)
+        game = uow.games.get_with_labels(game_id)
         blp.check_etag(etag_data(game))
-        uow.games.update(game, changes)
-        uow.commit()
+        catalog.change_game(uow, game, changes)
         blp.set_etag(etag_data(game))
         return game
 

@@ -7,102 +7,82 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.api.schemas import ListArguments, Number, Schema, Text
-from backend.models.game import (
-    AVERAGE_RATING,
-    BGG_ID,
-    COMPLEXITY,
-    DESCRIPTION_MAX_LENGTH,
-    MIN_AGE,
-    PLAY_MINUTES,
-    PLAYERS,
-    TITLE_MAX_LENGTH,
-    YEAR_PUBLISHED,
-)
-from backend.models.rules import Range, order_message
+from backend.api.labels.schemas import LabelSummary
+from backend.api.schemas import ListArguments, Number, Schema, Text, raise_rule_violations
+from backend.models.game import GAME_RULES
+from backend.models.labels import LABEL_NAME_MAX_LENGTH
 
-# Pairs whose first value may not exceed the second; each is also a CHECK constraint.
-ORDERED_PAIRS = (("min_players", "max_players"), ("min_play_minutes", "max_play_minutes"))
+MAX_LABELS_PER_GAME = 100
+SORT_KEYS = ("title", "year", "rating", "complexity")
 
 
-def _within(bounds: Range[int] | Range[float]) -> validate.Range:
-    return validate.Range(min=bounds.low, max=bounds.high, error=bounds.message.capitalize() + ".")
-
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ma.ValidationError("Must not be blank.")
+def _labels(kind: str) -> fields.List[Any]:
+    return fields.List(
+        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
+        validate=validate.Length(max=MAX_LABELS_PER_GAME),
+        metadata={
+            "description": f"The game's {kind}, each by id, name or slug; replaces the "
+            f"current ones. Unknown {kind} are refused (create them first)."
+        },
+    )
 
 
 class GameFields(Schema):
-    """The fields a client may set on a game, with the same rules as the database's CHECKs."""
+    """A game's own fields, with the same rules as the database's CHECK constraints."""
 
-    title = Text(
-        required=True,
-        validate=[validate.Length(max=TITLE_MAX_LENGTH), _not_blank],
-        metadata={"example": "Brass: Birmingham"},
-    )
-    year_published = fields.Integer(
-        allow_none=True, strict=True, validate=_within(YEAR_PUBLISHED), metadata={"example": 2018}
-    )
+    title = Text(required=True, metadata={"example": "Brass: Birmingham"})
+    year_published = fields.Integer(allow_none=True, strict=True, metadata={"example": 2018})
     min_players = fields.Integer(
-        required=True, strict=True, validate=_within(PLAYERS), metadata={"example": 2}
+        required=True,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "null when unknown.", "example": 2},
     )
     max_players = fields.Integer(
-        required=True, strict=True, validate=_within(PLAYERS), metadata={"example": 4}
+        required=True,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "null when unknown.", "example": 4},
     )
-    min_play_minutes = fields.Integer(
-        allow_none=True, strict=True, validate=_within(PLAY_MINUTES), metadata={"example": 60}
-    )
-    max_play_minutes = fields.Integer(
-        allow_none=True, strict=True, validate=_within(PLAY_MINUTES), metadata={"example": 120}
-    )
-    min_age = fields.Integer(
-        allow_none=True, strict=True, validate=_within(MIN_AGE), metadata={"example": 14}
-    )
+    min_play_minutes = fields.Integer(allow_none=True, strict=True, metadata={"example": 60})
+    max_play_minutes = fields.Integer(allow_none=True, strict=True, metadata={"example": 120})
+    min_age = fields.Integer(allow_none=True, strict=True, metadata={"example": 14})
     complexity = Number(
         allow_none=True,
-        validate=_within(COMPLEXITY),
         metadata={"description": "Rules weight, 1.0 (light) to 5.0 (heavy).", "example": 3.9},
     )
     average_rating = Number(
-        allow_none=True,
-        validate=_within(AVERAGE_RATING),
-        metadata={"description": "Average rating, 1.0 to 10.0.", "example": 8.6},
+        allow_none=True, metadata={"description": "Average rating, 1.0 to 10.0.", "example": 8.6}
     )
     bgg_id = fields.Integer(
         allow_none=True,
         strict=True,
-        validate=_within(BGG_ID),
         metadata={"description": "The game's id on BoardGameGeek; unique.", "example": 224517},
     )
-    description = Text(allow_none=True, validate=validate.Length(max=DESCRIPTION_MAX_LENGTH))
+    description = Text(allow_none=True)
 
     @ma.validates_schema
-    def _ordered_pairs(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        errors = {
-            upper: [order_message(lower).capitalize() + "."]
-            for lower, upper in ORDERED_PAIRS
-            if data.get(lower) is not None
-            and data.get(upper) is not None
-            and data[lower] > data[upper]
-        }
-        if errors:
-            raise ma.ValidationError(errors)
+    def _row_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        raise_rule_violations(GAME_RULES.violations(data))
 
 
 class GameCreate(GameFields):
     """A new game."""
 
+    categories = _labels("categories")
+    tags = _labels("tags")
 
-class GamePatch(GameFields):
-    """Changes to a game: only the fields sent are changed; null clears an optional field."""
+
+class GamePatch(GameCreate):
+    """Changes to a game: only the fields sent change; null clears an optional field."""
 
 
 class GameOut(GameFields):
     """A game as the API returns it."""
 
     id = fields.UUID(dump_only=True)
+    categories = fields.List(fields.Nested(LabelSummary), dump_only=True)
+    tags = fields.List(fields.Nested(LabelSummary), dump_only=True)
     version = fields.Integer(
         dump_only=True, metadata={"description": "Bumped by every change; the ETag follows it."}
     )
@@ -116,4 +96,47 @@ class GameOut(GameFields):
 
 
 class GameListArguments(ListArguments):
-    """Games are listed by title; filters and other orders arrive with the catalog."""
+    """Filters and order of the games list; every filter given must match."""
+
+    q = Text(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Case-insensitive part of the title."},
+    )
+    players = fields.Integer(
+        validate=validate.Range(min=1, max=999),
+        metadata={"description": "Playable by this many players."},
+    )
+    max_minutes = fields.Integer(
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": "Finishes within this many minutes (max_play_minutes)."},
+    )
+    # Query strings are text: plain Float parses "2.5", where the body's Number would not.
+    min_complexity = fields.Float(allow_nan=False, validate=validate.Range(min=1.0, max=5.0))
+    max_complexity = fields.Float(allow_nan=False, validate=validate.Range(min=1.0, max=5.0))
+    category = fields.List(
+        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
+        metadata={"description": "Category name or slug; repeat it to require several."},
+    )
+    tag = fields.List(
+        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
+        metadata={"description": "Tag name or slug; repeat it to require several."},
+    )
+    year_from = fields.Integer(validate=validate.Range(min=-5000, max=2100))
+    year_to = fields.Integer(validate=validate.Range(min=-5000, max=2100))
+    sort = fields.String(
+        load_default="title",
+        validate=validate.OneOf([*SORT_KEYS, *(f"-{key}" for key in SORT_KEYS)]),
+        metadata={
+            "description": "title, year, rating or complexity; a leading - sorts descending. "
+            "Ties are broken by title, then id; unknown values come last."
+        },
+    )
+
+    @ma.validates_schema
+    def _ranges_are_ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        errors = {}
+        for low, high in (("min_complexity", "max_complexity"), ("year_from", "year_to")):
+            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
+                errors[high] = [f"Must be greater than or equal to {low}."]
+        if errors:
+            raise ma.ValidationError(errors)

@@ -1,0 +1,1 @@
+"""Categories and tags: two resources with one implementation."""

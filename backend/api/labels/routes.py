@@ -1,0 +1,118 @@
+"""The categories and tags resources: one implementation, registered once per kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
+from uuid import UUID
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
+
+from backend.api.extensions import Blueprint
+from backend.api.labels.schemas import LabelIn, LabelListArguments, LabelOut
+from backend.api.uow import get_uow
+from backend.models.labels import Label
+from backend.repositories.unit_of_work import LabelKind
+from backend.services import catalog
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def summary(text: str) -> Callable[[F], F]:
+    """Give a view the one-line docstring flask-smorest turns into its OpenAPI summary."""
+
+    def decorate(view: F) -> F:
+        view.__doc__ = text
+        return view
+
+    return decorate
+
+
+def etag_data(label: Label) -> dict[str, Any]:
+    return {"id": str(label.id), "version": label.version}
+
+
+def label_blueprint(
+    kind: LabelKind, singular: str, schema_in: type[LabelIn], schema_out: type[LabelOut]
+) -> Blueprint:
+    blp = Blueprint(
+        kind,
+        __name__,
+        url_prefix=f"/api/v1/{kind}",
+        description=f"{kind.capitalize()} that group games.",
+    )
+    detail_endpoint = f"{kind}.LabelById"
+
+    def load(label_id: UUID) -> Label:
+        repository = get_uow().labels(kind)
+        label: Label = repository.get_or_raise(label_id, options=repository.with_game_count)
+        return label
+
+    @blp.route("")
+    class Labels(MethodView):
+        @blp.etag
+        @blp.arguments(LabelListArguments, location="query")
+        @blp.response(200, schema_out(many=True))
+        @blp.paginate()
+        @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+        @summary(f"List {kind}, by name, with how many games carry each.")
+        def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> list[Label]:
+            repository = get_uow().labels(kind)
+            page = repository.list(
+                page=pagination_parameters.page,
+                page_size=pagination_parameters.page_size,
+                options=repository.with_game_count,
+            )
+            pagination_parameters.item_count = page.total
+            return page.items
+
+        @blp.etag
+        @blp.arguments(schema_in)
+        @blp.response(201, schema_out, headers={"Location": {"description": "Its URL."}})
+        @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+        @summary(f"Add a {singular}; its slug follows from the name.")
+        def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
+            label = catalog.add_label(get_uow(), kind, new_label["name"])
+            blp.set_etag(etag_data(label))
+            return label, {"Location": url_for(detail_endpoint, label_id=label.id)}
+
+    @blp.route("/<uuid:label_id>")
+    class LabelById(MethodView):
+        @blp.etag
+        @blp.response(200, schema_out)
+        @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+        @summary(f"Get a {singular}.")
+        def get(self, label_id: UUID) -> Label:
+            label = load(label_id)
+            blp.set_etag(etag_data(label))
+            return label
+
+        @blp.etag
+        @blp.arguments(schema_in)
+        @blp.response(200, schema_out)
+        @blp.documents_errors(
+            HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
+        )
+        @summary(f"Rename a {singular}; needs its ETag in If-Match.")
+        def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
+            label = load(label_id)
+            blp.check_etag(etag_data(label))
+            catalog.rename_label(get_uow(), kind, label, changes["name"])
+            blp.set_etag(etag_data(label))
+            return label
+
+        @blp.etag
+        @blp.response(204)
+        @blp.documents_errors(
+            HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
+        )
+        @summary(f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
+        def delete(self, label_id: UUID) -> None:
+            label = load(label_id)
+            blp.check_etag(etag_data(label))
+            catalog.remove_label(get_uow(), kind, label)
+
+    return blp

@@ -1,0 +1,62 @@
+"""What the category and tag endpoints accept and return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields
+
+from backend.api.schemas import ListArguments, Schema, Text, raise_rule_violations
+from backend.models.labels import LABEL_RULES
+
+
+class LabelSummary(Schema):
+    """A category or tag as a game lists it."""
+
+    id = fields.UUID(dump_only=True)
+    name = fields.String(dump_only=True, metadata={"example": "Strategy Games"})
+    slug = fields.String(dump_only=True, metadata={"example": "strategy-games"})
+
+
+class LabelIn(Schema):
+    """A new name; the slug follows from it."""
+
+    name = Text(required=True, metadata={"example": "Strategy Games"})
+
+    @ma.validates_schema
+    def _row_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        raise_rule_violations(LABEL_RULES.violations(data))
+
+
+class LabelOut(LabelSummary):
+    """A category or tag with its bookkeeping."""
+
+    game_count = fields.Integer(
+        dump_only=True, metadata={"description": "How many games carry it."}
+    )
+    version = fields.Integer(dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    updated_by = fields.String(dump_only=True)
+
+
+class LabelListArguments(ListArguments):
+    """Labels are listed by name."""
+
+
+class CategoryIn(LabelIn):
+    """A category's name."""
+
+
+class CategoryOut(LabelOut):
+    """A category."""
+
+
+class TagIn(LabelIn):
+    """A tag's name."""
+
+
+class TagOut(LabelOut):
+    """A tag."""

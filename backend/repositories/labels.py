@@ -1,0 +1,108 @@
+"""Category and tag repositories: one implementation for both kinds of label."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
+
+from backend.errors import DomainRuleError
+from backend.models import Category, Tag
+from backend.models.labels import slugify
+from backend.repositories.base import Repository
+
+LabelT = TypeVar("LabelT", Category, Tag)
+
+
+class LabelRepository(Repository[LabelT]):
+    # The slug follows the name (see Label.name's validator).
+    updatable = frozenset({"name"})
+    # "categories", "tags": how the kind is named in messages and request fields.
+    plural_name: str
+
+    @property
+    def with_game_count(self) -> Sequence[Any]:
+        """Loader option that fills `game_count` in the same statement."""
+        return (undefer(self.model.game_count),)
+
+    def get_by_slug(self, slug: str) -> LabelT | None:
+        return self.session.scalar(self.select().where(self.model.slug == slug))
+
+    def resolve(self, references: Iterable[str]) -> list[LabelT]:
+        """The labels named by ids, names or slugs, in one query; unknown ones are refused."""
+        references = list(dict.fromkeys(references))
+        if not references:
+            return []
+        ids, slugs = [], []
+        for reference in references:
+            try:
+                ids.append(uuid.UUID(reference))
+            except ValueError:
+                slugs.append(slugify(reference))
+        found = list(
+            self.session.scalars(
+                self.select()
+                .where((self.model.id.in_(ids)) | (self.model.slug.in_(slugs)))
+                # The order a game's labels are shown in, as when they are loaded.
+                .order_by(self.model.name)
+            )
+        )
+        known = {str(label.id) for label in found} | {label.slug for label in found}
+        missing = [
+            reference
+            for reference in references
+            if reference not in known and slugify(reference) not in known
+        ]
+        if missing:
+            listed = ", ".join(missing)
+            raise DomainRuleError(
+                f"unknown {self.plural_name}: {listed}",
+                fields={self.plural_name: [f"Unknown: {listed}."]},
+            )
+        return found
+
+    def ids_by_slug(self, names: Iterable[str]) -> dict[str, uuid.UUID]:
+        """Ids of the labels with these names, creating the missing ones set-based (for bulk
+        loads). The first spelling of a name wins when several share a slug."""
+        wanted: dict[str, str] = {}
+        for name in names:
+            wanted.setdefault(slugify(name), name)
+        if not wanted:
+            return {}
+        existing = self._ids_for(wanted)
+        missing = [
+            {"name": name, "slug": slug} for slug, name in wanted.items() if slug not in existing
+        ]
+        if missing:
+            self.insert_many(missing)
+            existing = self._ids_for(wanted)
+        return existing
+
+    def _ids_for(self, slugs: Iterable[str]) -> dict[str, uuid.UUID]:
+        rows = self.session.execute(
+            select(self.model.slug, self.model.id).where(self.model.slug.in_(list(slugs)))
+        )
+        return {slug: label_id for slug, label_id in rows}  # noqa: C416 - rows, not tuples
+
+    def game_count(self, label: LabelT) -> int:
+        links = self.model.game_links
+        column = links.c[self.model.game_link_column]
+        statement = select(func.count()).select_from(links).where(column == label.id)
+        return self.session.scalar(statement) or 0
+
+
+class CategoryRepository(LabelRepository[Category]):
+    model = Category
+    entity_name = "category"
+    plural_name = "categories"
+    default_order = (Category.name, Category.id)
+
+
+class TagRepository(LabelRepository[Tag]):
+    model = Tag
+    entity_name = "tag"
+    plural_name = "tags"
+    default_order = (Tag.name, Tag.id)
