@@ -8,7 +8,8 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime run serve seed migrate revision test lint format clean
+.PHONY: help install install-runtime run serve seed migrate revision import test lint format \
+	bench-import clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,12 +43,19 @@ run: seed ## first look: migrate, load demo games if the catalog is empty, serve
 serve: $(RUNTIME_STAMP) ## serve with gunicorn as in production (no migration, no demo data)
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
+import: migrate ## import a board-game export: make import FILE=path.csv [ARGS="--dry-run --batch-size 2000"]
+	@test -n "$(FILE)" || { echo 'usage: make import FILE=path/to/export.csv [ARGS="--dry-run"]' >&2; exit 2; }
+	$(BIN)/flask --app wsgi import-games "$(FILE)" $(ARGS)
+
 revision: $(DEV_STAMP) ## new migration from the models: make revision m="what changed"
 	@test -n "$(m)" || { echo 'usage: make revision m="what changed"' >&2; exit 2; }
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench-import: $(DEV_STAMP) ## benchmark the importer against COPY on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.import_bench $(ARGS)
 
 lint: $(DEV_STAMP) ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check .

@@ -1,18 +1,26 @@
-"""Flask CLI commands: `flask --app wsgi seed-demo`."""
+"""Flask CLI commands: `flask --app wsgi seed-demo`, `flask --app wsgi import-games PATH`."""
 
 from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from backend.errors import DomainError
 from backend.repositories.unit_of_work import UnitOfWork
+from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
+from backend.services.game_import import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, import_games
 from backend.state import app_state
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(import_games_command)
 
 
 @click.command("seed-demo")
@@ -26,3 +34,59 @@ def seed_demo() -> None:
         click.echo(f"Added {added} demo games.")
     else:
         click.echo(f"The catalog already has {total} games; demo data not loaded.")
+
+
+@click.command("import-games")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, MAX_BATCH_SIZE),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Rows per transaction: an interruption loses at most one batch.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where refused rows go (default: instance/imports/<file name>.rejects.csv).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: only on a terminal).",
+)
+@with_appcontext
+def import_games_command(
+    path: Path, batch_size: int, dry_run: bool, rejects: Path | None, progress: bool | None
+) -> None:
+    """Import or update games from a board-game database export (bgg_dataset.csv format).
+
+    Rows are matched by their ID (bgg_id): new ones are inserted, changed ones updated,
+    the rest left alone, so running a file twice inserts nothing the second time.
+    """
+    rejects = rejects or Path(current_app.instance_path) / "imports" / f"{path.stem}.rejects.csv"
+    show_progress = sys.stdout.isatty() if progress is None else progress
+    with click.progressbar(
+        length=path.stat().st_size,
+        label=f"{'Checking' if dry_run else 'Importing'} {path.name}",
+        file=None if show_progress else io.StringIO(),
+    ) as bar:
+        try:
+            summary = import_games(
+                app_state(current_app).session_factory,
+                path,
+                rejects_path=rejects,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                on_progress=bar.update,
+            )
+        except ExportFormatError as error:
+            raise click.ClickException(str(error)) from None
+        except DomainError as error:
+            raise click.ClickException(
+                f"the import stopped: {error.message}. Batches committed before it are kept; "
+                "run the same command again to complete the import."
+            ) from None
+    for line in summary.lines():
+        click.echo(line)

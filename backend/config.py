@@ -73,6 +73,12 @@ class Settings:
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
+        # Accept the plain string too (Settings(app_env="production")), and never let it
+        # slip past the production checks for being a str rather than an AppEnv.
+        try:
+            object.__setattr__(self, "app_env", _app_env(str(self.app_env)))
+        except ValueError as error:
+            raise SettingsError([f"APP_ENV {error}"]) from None
         try:
             object.__setattr__(self, "database_url", _normalized_database_url(self.database_url))
         except ValueError as error:

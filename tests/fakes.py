@@ -23,11 +23,21 @@ class FakeGameRepository:
         return len(self.games)
 
 
+class FakeLabelRepository:
+    def __init__(self) -> None:
+        self.labels: list[Any] = []
+
+    def add_all(self, labels: Iterable[Any]) -> None:
+        self.labels.extend(labels)
+
+
 class FakeUnitOfWork:
     """Behaves like UnitOfWork: nothing is kept unless commit() is called."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository(games)
+        self.categories = FakeLabelRepository()
+        self.tags = FakeLabelRepository()
         self.commits = 0
 
     def __enter__(self) -> FakeUnitOfWork:

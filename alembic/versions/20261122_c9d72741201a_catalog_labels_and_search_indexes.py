@@ -35,6 +35,7 @@ def _create_label_table(name: str) -> None:
         sa.UniqueConstraint("name", name=op.f(f"uq_{name}_name")),
         sa.UniqueConstraint("slug", name=op.f(f"uq_{name}_slug")),
         sa.CheckConstraint("TRIM(name) <> ''", name=op.f(f"ck_{name}_name_not_blank")),
+        sa.CheckConstraint("TRIM(slug) <> ''", name=op.f(f"ck_{name}_slug_not_blank")),
     )
 
 

@@ -35,6 +35,7 @@ REQUEST_ID_MAX_LENGTH = 128
 _NOT_AUDITED = frozenset(
     {"created_at", "updated_at", "created_by", "updated_by", "change_reason", "version"}
 )
+_JSON_NATIVE = frozenset({str, int, float, bool})
 # Where a session carries the context of the work it does (see UnitOfWork).
 AUDIT_CONTEXT_KEY = "audit_context"
 
@@ -117,46 +118,105 @@ def record_changes(session: Session, _flush_context: UOWTransaction, _instances:
     session.add_all(entries)
 
 
-def stamp_bulk_rows(
-    model: type[Any], rows: Sequence[Mapping[str, Any]], context: AuditContext
+@dataclass(frozen=True)
+class BulkUpdate:
+    """One row of a set-based UPDATE: which row, at which version it was read, the values
+    to write (the same keys for every row of one statement), and what changed (audited)."""
+
+    id: uuid.UUID
+    version: int
+    values: Mapping[str, Any]
+    changes: Mapping[str, Any]
+
+
+def stamp_bulk_inserts(
+    model: type[Any],
+    rows: Sequence[Mapping[str, Any]],
+    context: AuditContext,
+    extra_changes: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows for a set-based INSERT with the bookkeeping the listener would have filled, and
-    their audit_log rows: bulk statements bypass the ORM's flush, so they are stamped here."""
+    their audit_log rows: bulk statements bypass the ORM's flush, so they are stamped here.
+    `extra_changes` adds, row by row, what the audit should record beyond the columns
+    (the labels a bulk load links the row to, say)."""
     now = utc_now()
-    audited = issubclass(model, AuditMixin)
+    has_id = "id" in model.__table__.c
+    bookkeeping: dict[str, Any] = {}
+    if issubclass(model, AuditMixin):
+        bookkeeping = {
+            "created_at": now,
+            "updated_at": now,
+            "created_by": context.actor,
+            "updated_by": context.actor,
+            "change_reason": context.change_reason,
+            "version": 1,
+        }
     prepared: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    for row in rows:
-        values = dict(row)
-        if "id" in model.__table__.c and values.get("id") is None:
+    changes: list[tuple[Any, dict[str, Any]]] = []
+    for index, row in enumerate(rows):
+        values = {**row, **bookkeeping}
+        if has_id and values.get("id") is None:
             values["id"] = uuid.uuid4()
-        if audited:
-            values.update(
-                created_at=now,
-                updated_at=now,
-                created_by=context.actor,
-                updated_by=context.actor,
-                change_reason=context.change_reason,
-                version=1,
-            )
         prepared.append(values)
-        entries.append(
-            {
-                "occurred_at": now,
-                "actor": context.actor,
-                "action": AuditAction.INSERT,
-                "entity_type": model.__table__.name,
-                "entity_id": str(values["id"]),
-                "changes": {
-                    key: [None, _jsonable(value)]
-                    for key, value in values.items()
-                    if key not in _NOT_AUDITED
-                },
-                "change_reason": context.change_reason,
-                "request_id": context.request_id,
-            }
+        # Written out by hand: this loop runs once per row of a bulk load.
+        inserted = {
+            key: [None, value if value is None or type(value) in _JSON_NATIVE else _jsonable(value)]
+            for key, value in values.items()
+            if key not in _NOT_AUDITED
+        }
+        if extra_changes is not None:
+            inserted.update(extra_changes[index])
+        changes.append((values["id"], inserted))
+    return prepared, bulk_audit_entries(model, AuditAction.INSERT, changes, context, now)
+
+
+def stamp_bulk_updates(
+    model: type[Any], updates: Sequence[BulkUpdate], context: AuditContext
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Parameters for a set-based, version-checked UPDATE, and its audit_log rows."""
+    now = utc_now()
+    parameters = [
+        {
+            **update.values,
+            "_id": update.id,
+            "_version": update.version,
+            "updated_at": now,
+            "updated_by": context.actor,
+            "change_reason": context.change_reason,
+        }
+        for update in updates
+    ]
+    changes = [
+        (
+            update.id,
+            {key: [_jsonable(part) for part in pair] for key, pair in update.changes.items()},
         )
-    return prepared, entries
+        for update in updates
+    ]
+    return parameters, bulk_audit_entries(model, AuditAction.UPDATE, changes, context, now)
+
+
+def bulk_audit_entries(
+    model: type[Any],
+    action: AuditAction,
+    changes: Sequence[tuple[Any, Mapping[str, Any]]],
+    context: AuditContext,
+    occurred_at: datetime,
+) -> list[dict[str, Any]]:
+    """audit_log rows for changes already in JSON's terms (entity id -> field -> [old, new])."""
+    return [
+        {
+            "occurred_at": occurred_at,
+            "actor": context.actor,
+            "action": action,
+            "entity_type": model.__table__.name,
+            "entity_id": str(entity_id),
+            "changes": entity_changes,
+            "change_reason": context.change_reason,
+            "request_id": context.request_id,
+        }
+        for entity_id, entity_changes in changes
+    ]
 
 
 def audit_context(session: Session) -> AuditContext:
@@ -235,6 +295,8 @@ def _changed_values(entity: Any) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or type(value) in _JSON_NATIVE:
+        return value
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     if isinstance(value, datetime | date):

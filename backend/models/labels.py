@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import ClassVar
@@ -23,10 +24,24 @@ from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey
 from backend.models.rules import RowRules
 
 LABEL_NAME_MAX_LENGTH = 100
-LABEL_RULES = RowRules(not_blank=("name",), max_lengths={"name": LABEL_NAME_MAX_LENGTH})
+# A slug is blank when the name has no letter or digit ("---"): such a name is refused.
+LABEL_RULES = RowRules(not_blank=("name", "slug"), max_lengths={"name": LABEL_NAME_MAX_LENGTH})
+NO_LETTER_OR_DIGIT = "Must contain a letter or a digit."
+
+
+@functools.lru_cache(maxsize=4096)
+def label_name_problems(name: str) -> list[str]:
+    """What is wrong with a label's name, in the API's words (empty when nothing is)."""
+    return [
+        NO_LETTER_OR_DIGIT if violation.field == "slug" else violation.message
+        for violation in LABEL_RULES.violations({"name": name, "slug": slugify(name)})
+    ]
+
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(name: str) -> str:
     """The URL-friendly key of a label: "Campaign / Battle Card Driven" ->
     "campaign-battle-card-driven". Idempotent, so a slug can be given where a name is."""

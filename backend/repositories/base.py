@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
+from backend.db.bulk import insert_rows
 from backend.db.errors import raising_domain_errors
 from backend.errors import NotFoundError
 from backend.models import AuditLog, Base
-from backend.models.audit import audit_context, stamp_bulk_rows
+from backend.models.audit import (
+    BulkUpdate,
+    audit_context,
+    stamp_bulk_inserts,
+    stamp_bulk_updates,
+)
 
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -86,6 +93,10 @@ class Repository(Generic[ModelT]):
         )
         return Page(list(self.session.scalars(statement)), total)
 
+    @property
+    def dialect_name(self) -> str:
+        return self.session.get_bind().dialect.name
+
     def count(self, *where: ColumnElement[bool]) -> int:
         statement = select(func.count()).select_from(self.model).where(*where)
         return self.session.scalar(statement) or 0
@@ -101,16 +112,50 @@ class Repository(Generic[ModelT]):
     def add_all(self, entities: Iterable[ModelT]) -> None:
         self.session.add_all(entities)
 
-    def insert_many(self, rows: Sequence[Mapping[str, Any]]) -> Sequence[Any]:
+    def insert_many(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        audit_extras: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Sequence[Any]:
         """Insert plain rows set-based (one executemany each for rows and audit entries),
         bypassing the identity map; returns the new keys in order. For bulk loads."""
         if not rows:
             return []
-        prepared, entries = stamp_bulk_rows(self.model, rows, audit_context(self.session))
+        context = audit_context(self.session)
+        prepared, entries = stamp_bulk_inserts(self.model, rows, context, audit_extras)
         with raising_domain_errors(Base.metadata):
-            self.session.execute(insert(self.model), prepared)
-            self.session.execute(insert(AuditLog), entries)
+            connection = self.session.connection()
+            insert_rows(connection, self.model.__table__, prepared)
+            insert_rows(connection, AuditLog.__table__, entries)
         return [row["id"] for row in prepared]
+
+    def update_many(self, updates: Sequence[BulkUpdate]) -> None:
+        """UPDATE many rows set-based (one executemany), each only while it is still at the
+        version it was read at (StaleObjectError otherwise), bumping it; audited."""
+        if not updates:
+            return
+        table = self.model.__table__
+        stamped, entries = stamp_bulk_updates(self.model, updates, audit_context(self.session))
+        # Bind names must differ from column names in an UPDATE's SET clause.
+        parameters = [{f"p_{name}": value for name, value in row.items()} for row in stamped]
+        assignments: dict[str, Any] = {
+            name: bindparam(f"p_{name}") for name in stamped[0] if not name.startswith("_")
+        }
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("p__id"), table.c.version == bindparam("p__version"))
+            .values(**assignments, version=table.c.version + 1)
+        )
+        with raising_domain_errors(Base.metadata):
+            result = self.session.connection().execute(statement, parameters)
+            if result.rowcount != len(parameters):
+                # Someone changed some of these rows after they were read.
+                raise StaleDataError(
+                    f"{len(parameters) - result.rowcount} of {len(parameters)} rows changed "
+                    "since they were read"
+                )
+            insert_rows(self.session.connection(), AuditLog.__table__, entries)
 
     def update(self, entity: ModelT, changes: Mapping[str, Any]) -> ModelT:
         forbidden = set(changes) - self.updatable

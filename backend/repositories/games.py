@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Table, delete, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
+from backend.db.bulk import insert_rows, is_one_of
+from backend.errors import NotFoundError
 from backend.models import Category, Game, Tag, game_categories, game_tags
 from backend.models.labels import slugify
 from backend.repositories.base import Page, Repository
@@ -26,6 +29,11 @@ LIST_LOADERS: tuple[ORMOption, ...] = (selectinload(Game.categories), selectinlo
 # One game comes with its labels in a single statement.
 DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), joinedload(Game.tags))
 _LIKE_ESCAPE = "/"
+# Each kind of label: its link table, its model, and the link table's column for it.
+LABEL_LINKS: dict[str, tuple[Table, type[Category | Tag], str]] = {
+    "categories": (game_categories, Category, "category_id"),
+    "tags": (game_tags, Tag, "tag_id"),
+}
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,17 @@ class GameRepository(Repository[Game]):
     default_order = (Game.title, Game.id)
 
     def get_with_labels(self, game_id: Any) -> Game:
-        """The game and its categories and tags, in one statement; NotFoundError if none."""
-        return self.get_or_raise(game_id, options=DETAIL_LOADERS)
+        """The game and its categories and tags, in one statement; NotFoundError if none.
+
+        Always a query (not the identity map), so labels get loaded even for a game this
+        session already holds without them.
+        """
+        statement = select(Game).where(Game.id == game_id).options(*DETAIL_LOADERS)
+        # Joined rows repeat the game once per label pair: unique() folds them into one.
+        game = self.session.execute(statement).unique().scalar_one_or_none()
+        if game is None:
+            raise NotFoundError(self.entity_name, game_id)
+        return game
 
     def search(
         self,
@@ -85,6 +102,50 @@ class GameRepository(Repository[Game]):
             page_size=page_size,
             options=LIST_LOADERS,
         )
+
+    def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        """Id, version and updatable columns of the games with these BoardGameGeek ids,
+        as plain values (no ORM objects): what a bulk load compares its rows with."""
+        table = Game.__table__
+        columns = [table.c[name] for name in ("id", "version", *sorted(self.updatable))]
+        matching = is_one_of(table.c.bgg_id, bgg_ids, self.dialect_name)
+        rows = self.session.execute(select(*columns).where(matching))
+        return {row.bgg_id: dict(row._mapping) for row in rows}
+
+    def label_slugs(self, game_ids: Collection[UUID]) -> dict[UUID, dict[str, dict[str, str]]]:
+        """For each game: kind ("categories", "tags") -> slug -> name of its labels."""
+        found: dict[UUID, dict[str, dict[str, str]]] = {
+            game_id: {kind: {} for kind in LABEL_LINKS} for game_id in game_ids
+        }
+        for kind, (links, label, column) in LABEL_LINKS.items():
+            statement = (
+                select(links.c.game_id, label.slug, label.name)
+                .join(label, label.id == links.c[column])
+                .where(is_one_of(links.c.game_id, game_ids, self.dialect_name))
+            )
+            for game_id, slug, name in self.session.execute(statement):
+                found[game_id][kind][slug] = name
+        return found
+
+    def link_labels(
+        self, kind: str, labels_of: Mapping[UUID, Collection[UUID]], *, replace: bool
+    ) -> None:
+        """Set-based: the games given carry these labels of one kind afterwards; with
+        `replace`, only these (their other links of that kind are removed first)."""
+        if not labels_of:
+            return
+        links, _label, column = LABEL_LINKS[kind]
+        connection = self.session.connection()
+        if replace:
+            connection.execute(
+                delete(links).where(is_one_of(links.c.game_id, labels_of, self.dialect_name))
+            )
+        pairs = [
+            {"game_id": game_id, column: label_id}
+            for game_id, label_ids in labels_of.items()
+            for label_id in label_ids
+        ]
+        insert_rows(connection, links, pairs)
 
     def find_by_title(self, title: str) -> Game | None:
         """The first game with exactly this title, or None; titles are not unique."""
@@ -111,13 +172,8 @@ class GameRepository(Repository[Game]):
             conditions.append(Game.year_published >= filters.year_from)
         if filters.year_to is not None:
             conditions.append(Game.year_published <= filters.year_to)
-        conditions += [
-            Game.id.in_(_games_labelled(game_categories, Category, "category_id", name))
-            for name in filters.categories
-        ]
-        conditions += [
-            Game.id.in_(_games_labelled(game_tags, Tag, "tag_id", name)) for name in filters.tags
-        ]
+        for kind, names in (("categories", filters.categories), ("tags", filters.tags)):
+            conditions += [Game.id.in_(_games_labelled(kind, name)) for name in names]
         return conditions
 
     def _order(self, sort: SortKey, descending: bool) -> list[Any]:
@@ -131,8 +187,9 @@ class GameRepository(Repository[Game]):
         return [ordered.nulls_last(), Game.title, Game.id]
 
 
-def _games_labelled(links: Any, label: type[Category | Tag], column: str, name: str) -> Select[Any]:
-    """Ids of the games carrying the label with this name or slug."""
+def _games_labelled(kind: str, name: str) -> Select[Any]:
+    """Ids of the games carrying the label of this kind with this name or slug."""
+    links, label, column = LABEL_LINKS[kind]
     return (
         select(links.c.game_id)
         .join(label, label.id == links.c[column])

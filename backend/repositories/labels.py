@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
+from backend.db.bulk import is_one_of
 from backend.errors import DomainRuleError
 from backend.models import Category, Tag
 from backend.models.labels import slugify
@@ -82,9 +83,8 @@ class LabelRepository(Repository[LabelT]):
         return existing
 
     def _ids_for(self, slugs: Iterable[str]) -> dict[str, uuid.UUID]:
-        rows = self.session.execute(
-            select(self.model.slug, self.model.id).where(self.model.slug.in_(list(slugs)))
-        )
+        matching = is_one_of(self.model.slug, list(slugs), self.dialect_name)
+        rows = self.session.execute(select(self.model.slug, self.model.id).where(matching))
         return {slug: label_id for slug, label_id in rows}  # noqa: C416 - rows, not tuples
 
     def game_count(self, label: LabelT) -> int:

@@ -7,6 +7,7 @@ so the connection returns to the pool on success and on error alike.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
+from backend.db.maintenance import refresh_statistics
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
@@ -93,6 +95,11 @@ class UnitOfWork:
         """Send staged changes now (inside the transaction), to see constraint errors early."""
         with raising_domain_errors(Base.metadata):
             self.session.flush()
+
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """Refresh the planner's view of these tables after a bulk load, and commit."""
+        refresh_statistics(self.session.connection(), tables)
+        self.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

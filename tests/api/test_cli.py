@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.services.demo_catalog import DEMO_GAMES
 from tests.api.helpers import GAMES, game_count
+from tests.exports import export_line, write_export
 
 
 def test_seed_demo_fills_an_empty_catalog_once(app: Flask, client: FlaskClient) -> None:
@@ -24,3 +28,62 @@ def test_seed_demo_fills_an_empty_catalog_once(app: Flask, client: FlaskClient) 
     catan = client.get(GAMES, query_string={"page_size": 100}).json
     seeded = next(game for game in catan if game["title"] == "Catan")
     assert (seeded["bgg_id"], seeded["min_players"], seeded["created_by"]) == (13, 3, "seed-demo")
+    assert [category["name"] for category in seeded["categories"]] == [
+        "Family Games",
+        "Strategy Games",
+    ]
+    families = client.get(GAMES, query_string={"category": "family-games", "page_size": 100})
+    assert len(families.json) > 10
+
+
+def test_import_games_reports_counts_and_where_the_rejects_are(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    path = write_export(
+        tmp_path / "club.csv", export_line(bgg_id=1, name="One"), export_line(bgg_id="")
+    )
+    rejects = tmp_path / "out" / "rejects.csv"
+    result = app.test_cli_runner().invoke(
+        args=["import-games", str(path), "--rejects", str(rejects), "--batch-size", "10"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rows read:  2" in result.output
+    assert "inserted: 1" in result.output
+    assert "missing_bgg_id: 1" in result.output
+    assert f"rejected rows are in {rejects}" in result.output
+    assert rejects.is_file()
+    assert game_count(client) == 1
+
+    again = app.test_cli_runner().invoke(
+        args=["import-games", str(path), "--rejects", str(rejects)]
+    )
+    assert "Nothing new" in again.output
+    assert game_count(client) == 1
+
+
+def test_import_games_dry_run_writes_nothing(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
+    result = app.test_cli_runner().invoke(
+        args=["import-games", str(path), "--dry-run", "--rejects", str(tmp_path / "r.csv")]
+    )
+    assert result.exit_code == 0
+    assert "would be inserted: 1" in result.output
+    assert game_count(client) == 0
+
+
+def test_import_games_refuses_a_file_of_another_format(app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("id,name\n1,Catan\n")
+    result = app.test_cli_runner().invoke(args=["import-games", str(path)])
+    assert result.exit_code == 1
+    assert "missing columns" in result.output
+
+
+@pytest.mark.parametrize("arguments", [["--batch-size", "0"], ["--batch-size", "many"]])
+def test_import_games_refuses_bad_options(app: Flask, tmp_path: Path, arguments: list[str]) -> None:
+    path = write_export(tmp_path / "club.csv", export_line())
+    result = app.test_cli_runner().invoke(args=["import-games", str(path), *arguments])
+    assert result.exit_code == 2
+    assert "--batch-size" in result.output

@@ -195,6 +195,12 @@ def test_a_named_env_file_that_does_not_exist_is_an_error(tmp_path: Path) -> Non
         Settings.from_env({"ENV_FILE": str(tmp_path / "missing.env")})
 
 
+def test_app_env_given_as_a_string_is_still_checked() -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY must be set in production"):
+        Settings(app_env="production", database_url="sqlite:///x.db")  # type: ignore[arg-type]
+    assert Settings(app_env="TEST").app_env is AppEnv.TEST  # type: ignore[arg-type]
+
+
 def test_settings_are_immutable() -> None:
     settings = from_env()
     with pytest.raises(AttributeError):

@@ -16,6 +16,11 @@ def test_an_empty_catalog_gets_the_demo_games_in_one_commit() -> None:
     assert added == len(DEMO_GAMES) >= 30
     assert {game.title for game in uow.games.games} >= {"Catan", "Carcassonne", "Wingspan"}
     assert uow.commits == 1
+    catan = next(game for game in uow.games.games if game.title == "Catan")
+    assert [category.name for category in catan.categories] == ["Family Games", "Strategy Games"]
+    assert "Trading" in [tag.name for tag in catan.tags]
+    # One label object per name, shared by every game that carries it.
+    assert len({category.name for category in uow.categories.labels}) == len(uow.categories.labels)
 
 
 def test_a_catalog_with_games_is_left_alone() -> None:
@@ -27,7 +32,10 @@ def test_a_catalog_with_games_is_left_alone() -> None:
 
 @pytest.mark.parametrize("demo", DEMO_GAMES, ids=lambda demo: demo.title)
 def test_every_demo_game_passes_the_api_validation(demo: object) -> None:
-    assert GameCreate().validate(demo._asdict()) == {}  # type: ignore[attr-defined]
+    fields = demo._asdict()  # type: ignore[attr-defined]
+    fields["categories"], fields["tags"] = list(fields["categories"]), list(fields["tags"])
+    assert GameCreate().validate(fields) == {}
+    assert fields["categories"] and fields["tags"]
 
 
 def test_demo_games_have_distinct_titles_and_bgg_ids() -> None:

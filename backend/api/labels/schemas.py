@@ -7,8 +7,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from backend.api.schemas import ListArguments, Schema, Text, raise_rule_violations
-from backend.models.labels import LABEL_RULES
+from backend.api.schemas import ListArguments, Schema, Text
+from backend.models.labels import label_name_problems
 
 
 class LabelSummary(Schema):
@@ -26,7 +26,9 @@ class LabelIn(Schema):
 
     @ma.validates_schema
     def _row_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        raise_rule_violations(LABEL_RULES.violations(data))
+        problems = label_name_problems(data["name"])
+        if problems:
+            raise ma.ValidationError({"name": problems})
 
 
 class LabelOut(LabelSummary):

@@ -1,0 +1,251 @@
+"""Bulk import of a board-game database export: validated, batched, set-based, idempotent.
+
+Each batch is read, compared with what is stored (matched by bgg_id) and written in its own
+transaction: new games inserted, changed ones updated (only while nobody else changed them
+since), unchanged ones left alone, labels created as needed. An interruption loses at most
+the batch in flight; running the same file again completes the job and inserts nothing
+twice. Refused rows go to a rejects file with their line, original text and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.models.audit import BulkUpdate
+from backend.models.game import GAME_RULES
+from backend.models.labels import slugify
+from backend.repositories.unit_of_work import LabelKind, UnitOfWork
+from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
+
+DEFAULT_BATCH_SIZE = 5000
+MAX_BATCH_SIZE = 10_000
+IMPORT_ACTOR = "import-games"
+LABEL_KINDS: tuple[LabelKind, ...] = ("categories", "tags")
+REJECTS_HEADER = ("line", "reason", "detail", "original")
+IMPORTED_TABLES = ("games", "categories", "tags", "game_categories", "game_tags")
+
+T = TypeVar("T")
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, with dry_run, would do)."""
+
+    source: Path
+    dry_run: bool = False
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    batches_committed: int = 0
+    seconds: float = 0.0
+    rejects_path: Path | None = None
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def lines(self) -> list[str]:
+        """The closing report, a line each."""
+        would = "would be " if self.dry_run else ""
+        lines = [
+            f"{'Checked' if self.dry_run else 'Imported'} {self.source} in {self.seconds:.1f}s"
+            + (" (dry run: nothing written)" if self.dry_run else ""),
+            f"  rows read:  {self.rows_read}",
+            f"  {would}inserted: {self.inserted}",
+            f"  {would}updated:  {self.updated}",
+            f"  unchanged:  {self.unchanged}",
+            f"  rejected:   {self.rejected_total}",
+        ]
+        lines += [f"    {reason}: {count}" for reason, count in self.rejected.most_common()]
+        if self.rejects_path is not None:
+            lines.append(f"  rejected rows are in {self.rejects_path}")
+        if not self.dry_run and self.inserted == self.updated == 0:
+            lines.append("  Nothing new: every valid row is already in the catalog as it is.")
+        return lines
+
+
+def import_games(
+    session_factory: sessionmaker[Session],
+    source: Path,
+    *,
+    rejects_path: Path,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import the export at `source`; see the module's docstring. `on_progress` is called
+    after each batch with the bytes of the file read in it. A database failure stops the
+    import with the domain error, after the batches already committed."""
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
+    summary = ImportSummary(source=source, dry_run=dry_run)
+    started = time.monotonic()
+    with _RejectsFile(rejects_path) as rejects:
+        for batch in _chunks(read_export(source), batch_size):
+            valid = [row for row in batch if isinstance(row, GameRow)]
+            for row in batch:
+                if isinstance(row, RejectedRow):
+                    rejects.write(row)
+                    summary.rejected[row.reason] += 1
+            summary.rows_read += len(batch)
+            if valid:
+                _import_batch(session_factory, source, valid, summary, rejects, dry_run=dry_run)
+            if on_progress is not None:
+                on_progress(sum(size_in_bytes(row) for row in batch))
+        summary.rejects_path = rejects.path if rejects.count else None
+    if not dry_run and (summary.inserted or summary.updated):
+        with UnitOfWork(session_factory, actor=IMPORT_ACTOR) as uow:
+            uow.refresh_statistics(IMPORTED_TABLES)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _import_batch(
+    session_factory: sessionmaker[Session],
+    source: Path,
+    rows: Sequence[GameRow],
+    summary: ImportSummary,
+    rejects: _RejectsFile,
+    *,
+    dry_run: bool,
+) -> None:
+    reason = f"imported from {source.name}"
+    with UnitOfWork(session_factory, actor=IMPORT_ACTOR, change_reason=reason) as uow:
+        stored = uow.games.stored_by_bgg_id([row.bgg_id for row in rows])
+        stored_labels = uow.games.label_slugs([game["id"] for game in stored.values()])
+        new: list[GameRow] = []
+        changed: list[tuple[GameRow, dict[str, Any], dict[str, Any]]] = []
+        unchanged = 0
+        for row in rows:
+            current = stored.get(row.bgg_id)
+            if current is None:
+                new.append(row)
+                continue
+            changes = _changes(row, current, stored_labels[current["id"]])
+            conflicts = GAME_RULES.violations({**current, **row.values})
+            if conflicts:
+                # The row is valid alone, but not with what is stored beside it (a
+                # min_play_minutes set by hand above the export's play time, say).
+                detail = "; ".join(f"{c.field}: {c.message}" for c in conflicts)
+                rejects.write(row.rejected("conflicts_with_stored", detail))
+                summary.rejected["conflicts_with_stored"] += 1
+            elif changes:
+                changed.append((row, current, changes))
+            else:
+                unchanged += 1
+        if not dry_run:
+            _write(uow, new, changed)
+            uow.commit()
+            summary.batches_committed += 1
+        summary.inserted += len(new)
+        summary.updated += len(changed)
+        summary.unchanged += unchanged
+
+
+def _changes(
+    row: GameRow, current: dict[str, Any], labels: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """Field -> [stored, imported] for what differs, labels compared by slug."""
+    changes: dict[str, Any] = {
+        name: [current[name], value] for name, value in row.values.items() if current[name] != value
+    }
+    for kind in LABEL_KINDS:
+        imported = _label_names(row, kind)
+        if set(labels[kind]) != {slugify(name) for name in imported}:
+            changes[kind] = [sorted(labels[kind].values()), sorted(imported)]
+    return changes
+
+
+def _write(
+    uow: UnitOfWork,
+    new: Sequence[GameRow],
+    changed: Sequence[tuple[GameRow, dict[str, Any], dict[str, Any]]],
+) -> None:
+    """Set-based writes for one batch: labels, inserts, updates, then the links."""
+    written = [*new, *(row for row, _current, _changes in changed)]
+    label_ids = {
+        kind: uow.labels(kind).ids_by_slug(
+            name for row in written for name in _label_names(row, kind)
+        )
+        for kind in LABEL_KINDS
+    }
+    new_ids = uow.games.insert_many(
+        [row.values for row in new],
+        audit_extras=[
+            {kind: [None, sorted(_label_names(row, kind))] for kind in LABEL_KINDS} for row in new
+        ],
+    )
+    uow.games.update_many(
+        [
+            BulkUpdate(current["id"], current["version"], row.values, changes)
+            for row, current, changes in changed
+        ]
+    )
+    for kind in LABEL_KINDS:
+        ids = label_ids[kind]
+        added = _links(zip(new_ids, new, strict=True), kind, ids)
+        uow.games.link_labels(kind, added, replace=False)
+        relabelled = [(current["id"], row) for row, current, changes in changed if kind in changes]
+        uow.games.link_labels(kind, _links(relabelled, kind, ids), replace=True)
+
+
+def _links(
+    games: Iterable[tuple[Any, GameRow]], kind: LabelKind, label_ids: Mapping[str, Any]
+) -> dict[Any, set[Any]]:
+    """Game id -> ids of its labels of one kind (names sharing a slug are one label)."""
+    return {
+        game_id: {label_ids[slugify(name)] for name in _label_names(row, kind)}
+        for game_id, row in games
+    }
+
+
+def _label_names(row: GameRow, kind: LabelKind) -> tuple[str, ...]:
+    names: tuple[str, ...] = getattr(row, kind)
+    return names
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _RejectsFile:
+    """The rejects CSV, opened on the first rejected row: no rejects, no file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._handle: TextIO | None = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _RejectsFile:
+        self.path.unlink(missing_ok=True)  # an old run's rejects would mislead
+        return self
+
+    def __exit__(self, *_exc_info: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def write(self, row: RejectedRow) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # surrogateescape writes undecodable bytes back as they were in the input.
+            self._handle = self.path.open(
+                "w", encoding="utf-8", errors="surrogateescape", newline=""
+            )
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(REJECTS_HEADER)
+        self._writer.writerow((row.line, row.reason, row.detail, row.text))
+        self.count += 1

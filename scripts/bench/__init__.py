@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench-*`: they measure, write docs/benchmarks.md, and assert nothing."""

@@ -1,0 +1,39 @@
+"""Small export files written by the tests themselves, in the bgg_dataset.csv format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HEADER = (
+    "ID;Name;YearPublished;MinPlayers;MaxPlayers;PlayTime;MinAge;UsersRated;RatingAverage;"
+    "BGGRank;ComplexityAverage;OwnedUsers;Mechanics;Domains"
+)
+
+
+def export_line(
+    bgg_id: object = 1,
+    name: str = "A Game",
+    year: object = 2001,
+    min_players: object = 2,
+    max_players: object = 4,
+    play_time: object = 60,
+    min_age: object = 10,
+    rating: str = "7,50",
+    complexity: str = "2,50",
+    mechanics: str = "Dice Rolling, Hand Management",
+    domains: str = "Family Games",
+) -> str:
+    """One data line; every value can be overridden with the text to write."""
+    return ";".join(
+        str(value)
+        for value in (
+            bgg_id, name, year, min_players, max_players, play_time, min_age, 100, rating,
+            1, complexity, 500, mechanics, domains,
+        )
+    )  # fmt: skip
+
+
+def write_export(path: Path, *lines: str, bom: bool = True, line_end: str = "\r\n") -> Path:
+    text = line_end.join([HEADER, *lines]) + line_end
+    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+    return path
