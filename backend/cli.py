@@ -67,8 +67,9 @@ def import_games_command(
     """
     rejects = rejects or Path(current_app.instance_path) / "imports" / f"{path.stem}.rejects.csv"
     show_progress = sys.stdout.isatty() if progress is None else progress
+    size = path.stat().st_size
     with click.progressbar(
-        length=path.stat().st_size,
+        length=size,
         label=f"{'Checking' if dry_run else 'Importing'} {path.name}",
         file=None if show_progress else io.StringIO(),
     ) as bar:
@@ -88,5 +89,7 @@ def import_games_command(
                 f"the import stopped: {error.message}. Batches committed before it are kept; "
                 "run the same command again to complete the import."
             ) from None
+        # Progress counts rows, not the header or every line end: end the bar at its end.
+        bar.update(size - bar.pos)
     for line in summary.lines():
         click.echo(line)
