@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from backend.config import Settings, SettingsError
-from backend.state import app_state
+# prometheus-client picks its multiprocess mode when first imported: before the app is.
+# Workers write their metrics to files there; /metrics adds them up.
+_own_metrics_directory = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _own_metrics_directory:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gamenight-metrics-")
+_metrics_directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+from prometheus_client import multiprocess  # noqa: E402
+
+from backend.config import Settings, SettingsError  # noqa: E402
+from backend.db.capacity import CapacityError, check_connection_budget  # noqa: E402
+from backend.state import app_state  # noqa: E402
 
 try:
     _settings = Settings.from_env()
@@ -31,8 +45,33 @@ errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 
 
+def on_starting(server: Any) -> None:
+    """Before any worker: forget an earlier run's metrics, and check the connection budget."""
+    for leftover in Path(_metrics_directory).glob("*.db"):
+        leftover.unlink()
+    try:
+        budget = check_connection_budget(_settings, workers)
+    except CapacityError as error:
+        sys.exit(f"gamenight: {error}")
+    except Exception as error:  # noqa: BLE001 - an unreachable database must not stop a start
+        server.log.warning("could not check the connection budget: %s", type(error).__name__)
+        return
+    if budget is not None:
+        server.log.info("connection budget: %s", budget.explain())
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """Drop pooled connections inherited from the master without closing them: the master's
     sockets must not be shared by several processes, and closing them here would close them
     for the master too."""
     app_state(server.app.wsgi()).engine.dispose(close=False)
+
+
+def on_exit(server: Any) -> None:
+    if _own_metrics_directory:
+        shutil.rmtree(_metrics_directory, ignore_errors=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A dead worker's gauges leave /metrics; its counters stay in the totals."""
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

@@ -11,12 +11,12 @@ from backend.api.request_context import install_log_record_request_id
 from backend.config import PROJECT_ROOT, Settings
 from backend.db.engine import make_engine
 from backend.db.migrations import head_revisions
-from backend.db.readiness import ReadinessProbe
+from backend.db.probe import DatabaseProbe
 from backend.repositories.unit_of_work import make_session_factory
 from backend.state import EXTENSION_KEY, AppState
 
 # Probes (load balancers, Kubernetes) want an answer well inside their own timeout.
-READINESS_TIMEOUT_SECONDS = 2
+PROBE_TIMEOUT_SECONDS = 2
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] [%(request_id)s] %(name)s: %(message)s"
 
 
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         engine=engine,
         session_factory=make_session_factory(engine),
         migration_heads=head_revisions(),
-        readiness=ReadinessProbe(settings, READINESS_TIMEOUT_SECONDS),
+        probe=DatabaseProbe(settings, PROBE_TIMEOUT_SECONDS),
     )
     api.init_app(app)
     cli.init_app(app)

@@ -66,6 +66,10 @@ class Settings:
     db_pool_recycle: int = 1800
     db_pool_pre_ping: bool = True
     db_connect_timeout: int = 5
+    db_statement_timeout: int = 30
+    db_pool_monitoring: bool = True
+    db_leak_threshold: float = 30.0
+    db_pgbouncer: bool = False
     db_echo: bool = False
     server_bind: str = "127.0.0.1:8000"
     server_workers: int = 2
@@ -131,6 +135,14 @@ class Settings:
             "db_pool_recycle": reader.integer("DB_POOL_RECYCLE", 1800, minimum=-1, maximum=86400),
             "db_pool_pre_ping": reader.boolean("DB_POOL_PRE_PING", True),
             "db_connect_timeout": reader.integer("DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=600),
+            "db_statement_timeout": reader.integer(
+                "DB_STATEMENT_TIMEOUT", 30, minimum=0, maximum=86400
+            ),
+            "db_pool_monitoring": reader.boolean("DB_POOL_MONITORING", True),
+            "db_leak_threshold": reader.number(
+                "DB_LEAK_THRESHOLD", 30.0, minimum=0.01, maximum=86400
+            ),
+            "db_pgbouncer": reader.boolean("DB_PGBOUNCER", False),
             "db_echo": reader.boolean("DB_ECHO", False),
             "server_bind": reader.parse("SERVER_BIND", "127.0.0.1:8000", _non_empty),
             "server_workers": reader.integer("SERVER_WORKERS", 2, minimum=1, maximum=64),

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Settings
-from backend.db.readiness import ReadinessProbe
+from backend.db.probe import DatabaseProbe
 
 EXTENSION_KEY = "gamenight"
 
@@ -20,7 +20,7 @@ class AppState:
     engine: Engine
     session_factory: sessionmaker[Session]
     migration_heads: frozenset[str]
-    readiness: ReadinessProbe
+    probe: DatabaseProbe
 
 
 def app_state(app: Flask) -> AppState:

@@ -9,6 +9,8 @@ the end. With TEST_STRICT=1 (CI) both must be configured and any skipped test fa
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +34,8 @@ from backend.db.migrations import alembic_config
 from backend.models import Base
 from backend.repositories.unit_of_work import make_session_factory
 from backend.state import app_state
+from tests.throwaway_postgres import ThrowawayCluster
+from tests.throwaway_postgres import available as throwaway_postgres_available
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRES_URL", "mariadb": "TEST_MARIADB_URL"}
 STRICT = os.environ.get("TEST_STRICT", "") not in ("", "0", "false")
@@ -214,6 +218,20 @@ def backend_name(database_server: DatabaseServer) -> str:
 
 class StatementLog(list[str]):
     """The SQL statements sent while it was recording."""
+
+
+@pytest.fixture(scope="session")
+def throwaway_postgres() -> Iterator[ThrowawayCluster]:
+    """A PostgreSQL cluster of this test run's own, for tests that stop or break a server."""
+    if not throwaway_postgres_available():
+        pytest.skip("PostgreSQL's server binaries (initdb, pg_ctl) are not installed")
+    root = Path(tempfile.mkdtemp(prefix="gamenight-pg-"))
+    cluster = ThrowawayCluster(root).create()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from backend.api import request_context, uow
+from backend.api import metrics, request_context, uow
 from backend.api.extensions import Api
 from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
@@ -34,6 +34,7 @@ OPENAPI_CONFIG = {
 def init_app(app: Flask) -> Api:
     app.config.update(OPENAPI_CONFIG, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     request_context.init_app(app)
+    metrics.init_app(app)
     uow.init_app(app)
     api = Api(
         app,
@@ -78,4 +79,5 @@ def _index() -> dict[str, Any]:
         "docs": "/api/docs",
         "openapi": "/api/openapi.json",
         "health": "/health/ready",
+        "metrics": "/metrics",
     }

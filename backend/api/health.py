@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.extensions import Blueprint
 from backend.api.schemas import Schema
-from backend.db.pool_monitor import snapshot
+from backend.db.engine import pool_monitor
 from backend.state import app_state
 
 blp = Blueprint(
@@ -27,9 +27,35 @@ class Status(Schema):
 
 
 class PoolState(Schema):
-    status = fields.String()
+    status = fields.String(metadata={"description": "pass, warn or fail"})
+    reasons = fields.List(fields.String(), metadata={"description": "Why, when not pass."})
     pid = fields.Integer(metadata={"description": "The worker process that answered."})
-    pool = fields.Dict(metadata={"description": "size, max_overflow, checked_out, idle, overflow"})
+    pool = fields.Dict(
+        metadata={
+            "description": "Gauges: size, max_overflow, checked_out, idle, overflow, waiting, "
+            "oldest_wait_seconds."
+        }
+    )
+    counters = fields.Dict(
+        metadata={
+            "description": "Since the worker started: checkouts, opened, closed, invalidated, "
+            "connect_errors, timeouts, timeouts_last_minute."
+        }
+    )
+    histograms = fields.Dict(
+        metadata={"description": "wait_time, use_time and create_time: counts per bucket."}
+    )
+    held = fields.List(
+        fields.Dict(),
+        metadata={"description": "Connections checked out now: age, endpoint, request id."},
+    )
+    leak_threshold_seconds = fields.Float()
+    server = fields.Dict(
+        metadata={
+            "description": "PostgreSQL's view: this application's connections by state, "
+            "max_connections. Empty on other databases."
+        }
+    )
 
 
 @blp.route("/live")
@@ -48,7 +74,7 @@ class Ready(MethodView):
         """Whether the database answers and its schema is at the migrations' head."""
         state = app_state(current_app)
         try:
-            applied = state.readiness.applied_revisions()
+            applied = state.probe.applied_revisions()
         except TimeoutError as timeout:
             return _not_ready(str(timeout))
         except SQLAlchemyError:
@@ -73,8 +99,34 @@ def _not_ready(message: str) -> tuple[dict[str, Any], int]:
 class Pool(MethodView):
     @blp.response(200, PoolState)
     def get(self) -> dict[str, Any]:
-        """This worker's connection pool: size, in use, idle and overflow; no database call."""
+        """This worker's connection pool, and on PostgreSQL the server's view of it.
+
+        Answers 200 whatever the status: a monitor reads the status field, and a load
+        balancer should keep sending traffic to a worker whose pool is merely busy.
+        """
         state = app_state(current_app)
-        pool = snapshot(state.engine).as_dict()
-        pool["max_overflow"] = state.settings.db_max_overflow
-        return {"status": "pass", "pid": os.getpid(), "pool": pool}
+        monitor = pool_monitor(state.engine)
+        if monitor is None:
+            report: dict[str, Any] = {
+                "status": "pass",
+                "reasons": ["pool monitoring is off (DB_POOL_MONITORING=false)"],
+                "pid": os.getpid(),
+            }
+        else:
+            report = monitor.snapshot()
+        report["server"] = _server_view(state.probe)
+        return report
+
+
+def _server_view(probe: Any) -> dict[str, Any]:
+    if probe.dialect_name != "postgresql":
+        return {}
+    try:
+        view: dict[str, Any] = probe.server_connections()
+    except TimeoutError as timeout:
+        return {"status": "unavailable", "message": str(timeout)}
+    except SQLAlchemyError:
+        # The driver's message names host and port: it goes to the log, not to the client.
+        current_app.logger.warning("pool health: server view unavailable", exc_info=True)
+        return {"status": "unavailable", "message": "the database is unreachable"}
+    return view

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, request
 from flask_smorest import abort
 
+from backend.db.pool_monitor import begin_holding, end_holding
 from backend.models.base import CHANGE_REASON_MAX_LENGTH
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -24,6 +25,7 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def init_app(app: Flask) -> None:
     app.before_request(_start_request)
     app.after_request(_tag_response)
+    app.teardown_request(_end_request)
 
 
 def current_request_id() -> str | None:
@@ -33,7 +35,15 @@ def current_request_id() -> str | None:
 def _start_request() -> None:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if _ACCEPTABLE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    # The pool monitor names the endpoint and request holding each connection.
+    g.holding = begin_holding(request.endpoint or request.path[:100], g.request_id)
     g.change_reason = _change_reason()
+
+
+def _end_request(_error: BaseException | None) -> None:
+    holding = g.pop("holding", None)
+    if holding is not None:
+        end_holding(holding)
 
 
 def _change_reason() -> str | None:

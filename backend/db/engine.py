@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
 from backend.config import Settings
+from backend.db.pool_monitor import MonitoredQueuePool, PoolMonitor
 
 APPLICATION_NAME = "gamenight"
 # How long a SQLite writer waits for another writer's lock before failing.
@@ -27,6 +28,7 @@ def make_engine(
 ) -> Engine:
     """Build the engine for `settings.database_url`; nothing connects until first use.
 
+    `purpose="app"` gets the monitored pool (see pool_monitor) sized by the settings.
     `purpose="migrations"` gives Alembic an unpooled engine, and on SQLite leaves foreign
     keys unenforced, because batch migrations drop and recreate referenced tables.
     `purpose="probe"` gives health checks an unpooled engine whose connecting and reading
@@ -49,28 +51,79 @@ def make_engine(
             pool_timeout=settings.db_pool_timeout,
             pool_recycle=settings.db_pool_recycle,
         )
+        if settings.db_pool_monitoring:
+            options["poolclass"] = MonitoredQueuePool
 
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, options, enforce_foreign_keys=purpose == "app")
-    if backend == "postgresql":
-        application_name = (
-            APPLICATION_NAME if purpose == "app" else f"{APPLICATION_NAME}-migrations"
+        engine = _sqlite_engine(url, options, enforce_foreign_keys=purpose == "app")
+    elif backend == "postgresql":
+        engine = create_engine(
+            url, connect_args=_postgresql_arguments(settings, purpose, connect_timeout), **options
         )
-        connect_args = {
-            "application_name": application_name,
-            "connect_timeout": settings.db_connect_timeout,
-        }
-        return create_engine(url, connect_args=connect_args, **options)
-    if backend in ("mysql", "mariadb"):
+    elif backend in ("mysql", "mariadb"):
         if "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
-        connect_args = {
-            "connect_timeout": settings.db_connect_timeout,
-            "init_command": f"SET SESSION sql_mode = '{MARIADB_SQL_MODE}'",
-        }
-        return create_engine(url, connect_args=connect_args, **options)
-    raise ValueError(f"unsupported database backend {backend!r}")  # Settings rejects it first
+        engine = create_engine(
+            url,
+            connect_args=_mariadb_arguments(settings, connect_timeout, timeout_seconds),
+            **options,
+        )
+    else:
+        raise ValueError(f"unsupported database backend {backend!r}")  # Settings refuses it
+    if purpose == "app" and settings.db_pool_monitoring:
+        PoolMonitor(APPLICATION_NAME, leak_threshold_seconds=settings.db_leak_threshold).attach(
+            engine
+        )
+    return engine
+
+
+def pool_monitor(engine: Engine) -> PoolMonitor | None:
+    """The engine's pool monitor, when monitoring is on."""
+    pool = engine.pool
+    return pool.monitor if isinstance(pool, MonitoredQueuePool) else None
+
+
+def _postgresql_arguments(
+    settings: Settings, purpose: Purpose, connect_timeout: int
+) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "application_name": APPLICATION_NAME
+        if purpose == "app"
+        else f"{APPLICATION_NAME}-{purpose}",
+        "connect_timeout": connect_timeout,
+        # Notice a peer that vanished (a failover, a cut network) within about a minute
+        # instead of waiting on a dead socket for the kernel's two hours.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    if settings.db_pgbouncer:
+        # PgBouncer in transaction mode hands each transaction to any server connection:
+        # prepared statements and startup options would land on the wrong one.
+        arguments["prepare_threshold"] = None
+    elif purpose == "app" and settings.db_statement_timeout:
+        arguments["options"] = f"-c statement_timeout={settings.db_statement_timeout * 1000}"
+    return arguments
+
+
+def _mariadb_arguments(
+    settings: Settings, connect_timeout: int, timeout_seconds: float | None
+) -> dict[str, Any]:
+    session = f"sql_mode = '{MARIADB_SQL_MODE}'"
+    limit = timeout_seconds if timeout_seconds is not None else settings.db_statement_timeout
+    if limit:
+        # The server abandons a statement running longer; the client stops waiting for an
+        # answer a little later, should the server be gone rather than slow.
+        session += f", max_statement_time = {limit}"
+    arguments: dict[str, Any] = {
+        "connect_timeout": connect_timeout,
+        "init_command": f"SET SESSION {session}",
+    }
+    if limit:
+        arguments["read_timeout"] = arguments["write_timeout"] = math.ceil(limit) + 1
+    return arguments
 
 
 def _sqlite_engine(url: URL, options: dict[str, Any], *, enforce_foreign_keys: bool) -> Engine:

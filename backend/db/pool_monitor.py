@@ -1,33 +1,418 @@
-"""The connection pool's state, read without touching the database."""
+"""Connection-pool instrumentation: live gauges, counters, latency histograms, the connections
+held right now and by whom, and leak warnings. No Flask here: the web layer only says who
+is holding (`holding_for`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
+
+from backend.db import pool_metrics
+
+logger = logging.getLogger(__name__)
+
+# Upper bounds (seconds) of the histogram buckets: from sub-millisecond checkouts of an idle
+# pool to the multi-second waits of an exhausted one.
+WAIT_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+USE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+CREATE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# /health/pool: warn from this share of the pool in use, fail when a request has been
+# waiting longer than this or a checkout timed out within the last minute.
+WARN_UTILISATION = 0.8
+FAIL_WAIT_SECONDS = 1.0
+TIMEOUT_MEMORY_SECONDS = 60.0
+
+# Who the current thread of work is: set by the web layer around each request.
+_holder: ContextVar[tuple[str, str] | None] = ContextVar("connection_holder", default=None)
+
+
+def begin_holding(endpoint: str, request_id: str) -> Token[tuple[str, str] | None]:
+    """Attribute connections this thread checks out to this endpoint and request, until
+    `end_holding` (the web layer calls both around each request)."""
+    return _holder.set((endpoint, request_id))
+
+
+def end_holding(token: Token[tuple[str, str] | None]) -> None:
+    _holder.reset(token)
+
+
+@contextmanager
+def holding_for(endpoint: str, request_id: str) -> Iterator[None]:
+    """`begin_holding` and `end_holding` around a block."""
+    token = begin_holding(endpoint, request_id)
+    try:
+        yield
+    finally:
+        end_holding(token)
+
+
+@dataclass
+class Histogram:
+    """Fixed-bucket latency histogram (cumulative counts per upper bound, as Prometheus)."""
+
+    bounds: Sequence[float]
+    counts: list[int] = field(init=False)
+    total: int = 0
+    sum: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.counts = [0] * len(self.bounds)
+
+    def observe(self, seconds: float) -> None:
+        self.total += 1
+        self.sum += seconds
+        for index, bound in enumerate(self.bounds):
+            if seconds <= bound:
+                self.counts[index] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.total,
+            "sum_seconds": round(self.sum, 6),
+            "buckets": {
+                f"le_{bound:g}": count
+                for bound, count in zip(self.bounds, self.counts, strict=True)
+            },
+        }
 
 
 @dataclass(frozen=True)
-class PoolSnapshot:
-    size: int
-    checked_out: int
-    idle: int
-    overflow: int
+class HeldConnection:
+    """A connection checked out right now."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    age_seconds: float
+    endpoint: str | None
+    request_id: str | None
+    thread: str
 
 
-def snapshot(engine: Engine) -> PoolSnapshot:
-    pool = engine.pool
-    if not isinstance(pool, QueuePool):
-        return PoolSnapshot(size=0, checked_out=0, idle=0, overflow=0)
-    return PoolSnapshot(
-        size=pool.size(),
-        checked_out=pool.checkedout(),
-        idle=pool.checkedin(),
-        # QueuePool counts overflow from -size while the pool is still filling.
-        overflow=max(0, pool.overflow()),
-    )
+@dataclass
+class _Holding:
+    since: float
+    endpoint: str | None
+    request_id: str | None
+    thread: str
+    reported: bool = False
+
+
+class MonitoredQueuePool(QueuePool):
+    """QueuePool that tells its monitor how long each checkout waited and when one gave up:
+    the two things SQLAlchemy's pool events cannot see."""
+
+    monitor: PoolMonitor | None = None
+
+    def connect(self) -> Any:
+        monitor = self.monitor
+        if monitor is None:
+            return super().connect()
+        token = monitor.begin_wait()
+        started = time.perf_counter()
+        try:
+            return super().connect()
+        except sa_exc.TimeoutError:
+            monitor.count_timeout()
+            raise
+        finally:
+            monitor.end_wait(token, time.perf_counter() - started)
+
+    def recreate(self) -> MonitoredQueuePool:
+        # engine.dispose() swaps in a fresh pool; it keeps reporting to the same monitor.
+        pool = super().recreate()
+        assert isinstance(pool, MonitoredQueuePool)  # noqa: S101 - recreate uses __class__
+        pool.monitor = self.monitor
+        return pool
+
+
+class PoolMonitor:
+    """Everything about one engine's pool, for /health/pool and /metrics."""
+
+    def __init__(self, name: str, *, leak_threshold_seconds: float) -> None:
+        self.name = name
+        self.leak_threshold_seconds = leak_threshold_seconds
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self.checkouts = self.opened = self.closed = self.invalidated = 0
+        self.connect_errors = self.timeouts = 0
+        self.wait_time = Histogram(WAIT_BUCKETS)
+        self.use_time = Histogram(USE_BUCKETS)
+        self.create_time = Histogram(CREATE_BUCKETS)
+        self._waiting: dict[int, float] = {}
+        self._next_wait_token = 0
+        self._held: dict[int, _Holding] = {}
+        self._recent_timeouts: deque[float] = deque()
+        self._watcher: threading.Thread | None = None
+        self._watcher_pid = 0
+        self.metrics = pool_metrics.for_pool(name)
+
+    # Wiring ----------------------------------------------------------------------------
+
+    def attach(self, engine: Engine) -> None:
+        """Start watching `engine`'s pool (a MonitoredQueuePool)."""
+        if not isinstance(engine.pool, MonitoredQueuePool):
+            raise TypeError("pool monitoring needs a MonitoredQueuePool")
+        engine.pool.monitor = self
+        self._engine = engine
+        event.listen(engine, "do_connect", self._do_connect)
+        event.listen(engine, "checkout", self._on_checkout)
+        event.listen(engine, "checkin", self._on_checkin)
+        event.listen(engine, "close", self._on_close)
+        event.listen(engine, "close_detached", self._on_close_detached)
+        event.listen(engine, "invalidate", self._on_invalidate)
+        self.metrics.max_connections.set(self._capacity(engine.pool))
+
+    # Called by MonitoredQueuePool ------------------------------------------------------
+
+    def begin_wait(self) -> int:
+        with self._lock:
+            self._next_wait_token += 1
+            token = self._next_wait_token
+            self._waiting[token] = time.monotonic()
+            waiting = len(self._waiting)
+        self.metrics.pending.set(waiting)
+        return token
+
+    def end_wait(self, token: int, seconds: float) -> None:
+        with self._lock:
+            self._waiting.pop(token, None)
+            waiting = len(self._waiting)
+            self.wait_time.observe(seconds)
+        self.metrics.pending.set(waiting)
+        self.metrics.wait_time.observe(seconds)
+
+    def count_timeout(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.timeouts += 1
+            self._recent_timeouts.append(now)
+        self.metrics.timeouts.inc()
+
+    # Pool and engine events ------------------------------------------------------------
+
+    def _do_connect(
+        self, dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    ) -> Any:
+        # Connect here instead of letting the dialect do it, to time it and count failures.
+        started = time.perf_counter()
+        try:
+            connection = dialect.connect(*cargs, **cparams)
+        except Exception:
+            with self._lock:
+                self.connect_errors += 1
+            self.metrics.connect_errors.inc()
+            raise
+        seconds = time.perf_counter() - started
+        with self._lock:
+            self.opened += 1
+            self.create_time.observe(seconds)
+        self.metrics.opened.inc()
+        self.metrics.create_time.observe(seconds)
+        return connection
+
+    def _on_checkout(self, _dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        holder = _holder.get()
+        holding = _Holding(
+            since=time.monotonic(),
+            endpoint=holder[0] if holder else None,
+            request_id=holder[1] if holder else None,
+            thread=threading.current_thread().name,
+        )
+        with self._lock:
+            self.checkouts += 1
+            self._held[id(record)] = holding
+        self.metrics.checkouts.inc()
+        self._publish_counts()
+        self._ensure_watcher()
+
+    def _on_checkin(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+        with self._lock:
+            holding = self._held.pop(id(record), None)
+        if holding is not None:
+            seconds = time.monotonic() - holding.since
+            with self._lock:
+                self.use_time.observe(seconds)
+            self.metrics.use_time.observe(seconds)
+            if holding.reported:
+                logger.warning(
+                    "connection returned to the pool after %.1fs (request %s, %s)",
+                    seconds,
+                    holding.request_id or "-",
+                    holding.endpoint or "outside a request",
+                )
+        self._publish_counts()
+
+    def _on_close(self, _dbapi: Any, _record: Any) -> None:
+        self._count_closed()
+
+    def _on_close_detached(self, _dbapi: Any) -> None:
+        self._count_closed()
+
+    def _count_closed(self) -> None:
+        with self._lock:
+            self.closed += 1
+        self.metrics.closed.inc()
+
+    def _on_invalidate(self, _dbapi: Any, _record: Any, _exception: Any) -> None:
+        with self._lock:
+            self.invalidated += 1
+        self.metrics.invalidated.inc()
+
+    # Reading ---------------------------------------------------------------------------
+
+    def held(self) -> list[HeldConnection]:
+        now = time.monotonic()
+        with self._lock:
+            holdings = list(self._held.values())
+        return sorted(
+            (
+                HeldConnection(round(now - h.since, 3), h.endpoint, h.request_id, h.thread)
+                for h in holdings
+            ),
+            key=lambda held: -held.age_seconds,
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        """This worker's pool: gauges, counters, histograms, held connections, and a status
+        (pass, warn, fail) with the reasons for it."""
+        pool = self._pool()
+        now = time.monotonic()
+        with self._lock:
+            oldest_wait = now - min(self._waiting.values()) if self._waiting else 0.0
+            while self._recent_timeouts and now - self._recent_timeouts[0] > TIMEOUT_MEMORY_SECONDS:
+                self._recent_timeouts.popleft()
+            recent_timeouts = len(self._recent_timeouts)
+            gauges = {
+                "size": pool.size(),
+                "max_overflow": pool._max_overflow,
+                "checked_out": pool.checkedout(),
+                "idle": pool.checkedin(),
+                # QueuePool counts overflow from -size while it is still filling.
+                "overflow": max(0, pool.overflow()),
+                "waiting": len(self._waiting),
+                "oldest_wait_seconds": round(oldest_wait, 3),
+            }
+            counters = {
+                "checkouts": self.checkouts,
+                "opened": self.opened,
+                "closed": self.closed,
+                "invalidated": self.invalidated,
+                "connect_errors": self.connect_errors,
+                "timeouts": self.timeouts,
+                "timeouts_last_minute": recent_timeouts,
+            }
+            histograms = {
+                "wait_time": self.wait_time.as_dict(),
+                "use_time": self.use_time.as_dict(),
+                "create_time": self.create_time.as_dict(),
+            }
+        status, reasons = self._status(gauges, self._capacity(pool), oldest_wait, recent_timeouts)
+        return {
+            "status": status,
+            "reasons": reasons,
+            "pid": os.getpid(),
+            "pool": gauges,
+            "counters": counters,
+            "histograms": histograms,
+            "held": [asdict(held) for held in self.held()],
+            "leak_threshold_seconds": self.leak_threshold_seconds,
+        }
+
+    @staticmethod
+    def _status(
+        gauges: dict[str, Any], capacity: int, oldest_wait: float, recent_timeouts: int
+    ) -> tuple[str, list[str]]:
+        failures, warnings = [], []
+        if recent_timeouts:
+            failures.append(f"{recent_timeouts} checkout(s) timed out in the last minute")
+        if oldest_wait > FAIL_WAIT_SECONDS:
+            failures.append(
+                f"a request has waited {oldest_wait:.1f}s for a connection "
+                f"(over {FAIL_WAIT_SECONDS:g}s)"
+            )
+        in_use = gauges["checked_out"]
+        if capacity and in_use / capacity >= WARN_UTILISATION:
+            warnings.append(
+                f"{in_use} of {capacity} connections in use (from {WARN_UTILISATION:.0%} it warns)"
+            )
+        if failures:
+            return "fail", failures + warnings
+        return ("warn", warnings) if warnings else ("pass", [])
+
+    # Internals -------------------------------------------------------------------------
+
+    def _pool(self) -> MonitoredQueuePool:
+        if self._engine is None or not isinstance(self._engine.pool, MonitoredQueuePool):
+            raise RuntimeError("the monitor is not attached to an engine")
+        return self._engine.pool
+
+    @staticmethod
+    def _capacity(pool: QueuePool) -> int:
+        return pool.size() + max(0, pool._max_overflow)
+
+    def _publish_counts(self) -> None:
+        pool = self._pool()
+        self.metrics.used.set(pool.checkedout())
+        self.metrics.idle.set(pool.checkedin())
+        # Set by each worker itself: a gauge written before the fork belongs to the master.
+        self.metrics.max_connections.set(self._capacity(pool))
+
+    def _ensure_watcher(self) -> None:
+        """Run the leak watcher in this process (a fork does not inherit the thread)."""
+        if (
+            self._watcher is not None
+            and self._watcher_pid == os.getpid()
+            and self._watcher.is_alive()
+        ):
+            return
+        with self._lock:
+            if (
+                self._watcher is not None
+                and self._watcher_pid == os.getpid()
+                and self._watcher.is_alive()
+            ):
+                return
+            self._watcher_pid = os.getpid()
+            self._watcher = threading.Thread(
+                target=self._watch_for_leaks, name=f"pool-leak-watcher-{self.name}", daemon=True
+            )
+            self._watcher.start()
+
+    def _watch_for_leaks(self) -> None:
+        interval = max(0.05, min(self.leak_threshold_seconds / 4, 5.0))
+        while True:
+            time.sleep(interval)
+            self.report_leaks()
+
+    def report_leaks(self) -> None:
+        """Warn once about each connection held longer than the leak threshold."""
+        now = time.monotonic()
+        with self._lock:
+            overdue = [
+                holding
+                for holding in self._held.values()
+                if not holding.reported and now - holding.since > self.leak_threshold_seconds
+            ]
+            for holding in overdue:
+                holding.reported = True
+        for holding in overdue:
+            logger.warning(
+                "connection held for %.1fs, over the %gs leak threshold "
+                "(request %s, %s, thread %s)",
+                now - holding.since,
+                self.leak_threshold_seconds,
+                holding.request_id or "-",
+                holding.endpoint or "outside a request",
+                holding.thread,
+            )

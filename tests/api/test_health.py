@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from backend import READINESS_TIMEOUT_SECONDS, create_app
+from backend import PROBE_TIMEOUT_SECONDS, create_app
 from backend.config import Settings
 from backend.db.migrations import head_revisions
 from backend.state import app_state
@@ -73,14 +73,62 @@ def test_pool_reports_this_workers_pool(app: Flask, client: FlaskClient) -> None
     response = client.get("/health/pool")
     assert response.status_code == 200
     body = response.json
-    assert body["pid"] == os.getpid()
+    assert (body["status"], body["reasons"], body["pid"]) == ("pass", [], os.getpid())
     pool = body["pool"]
     settings = app_state(app).settings
     assert pool["size"] == settings.db_pool_size
     assert pool["max_overflow"] == settings.db_max_overflow
-    assert pool["checked_out"] == 0
+    assert (pool["checked_out"], pool["overflow"], pool["waiting"]) == (0, 0, 0)
     assert pool["idle"] >= 1
-    assert pool["overflow"] == 0
+    assert body["counters"]["checkouts"] >= 1
+    assert body["histograms"]["wait_time"]["count"] >= 1
+    assert body["held"] == []  # the request's own connection came back before it answered
+
+
+@pytest.mark.backends("postgresql")
+def test_on_postgresql_the_pool_report_has_the_servers_view_and_no_secrets(
+    migrated_settings: Settings, clean_database: None
+) -> None:
+    url = migrated_settings.database.set(password="not-a-real-secret")  # trust auth ignores it
+    app = create_app(settings_for(url.render_as_string(hide_password=False)))
+    client = app.test_client()
+    try:
+        client.get("/api/v1/games")
+        response = client.get("/health/pool")
+    finally:
+        app_state(app).engine.dispose()
+    server = response.json["server"]
+    assert server["application_name"] == "gamenight"
+    assert set(server["connections"]) == {"active", "idle", "idle_in_transaction", "total"}
+    assert server["connections"]["total"] >= 1
+    assert server["max_connections"] >= server["superuser_reserved_connections"] > 0
+    text_body = response.get_data(as_text=True)
+    assert "not-a-real-secret" not in text_body
+    assert "postgresql" not in text_body  # no URL or DSN of any kind
+
+
+def test_metrics_are_prometheus_text_with_pool_and_http_series(client: FlaskClient) -> None:
+    client.get("/api/v1/games")
+    client.get("/api/v1/games/00000000-0000-4000-8000-000000000000")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    for series in (
+        'db_client_connection_count{pool_name="gamenight",state="idle"}',
+        'db_client_connection_count{pool_name="gamenight",state="used"}',
+        'db_client_connection_pending_requests{pool_name="gamenight"}',
+        'db_client_connection_max{pool_name="gamenight"}',
+        'db_client_connection_timeouts_total{pool_name="gamenight"}',
+        'db_client_connection_wait_time_seconds_bucket{le="0.001",pool_name="gamenight"}',
+        'db_client_connection_use_time_seconds_count{pool_name="gamenight"}',
+        'db_client_connection_create_time_seconds_count{pool_name="gamenight"}',
+        'db_client_connection_checkouts_total{pool_name="gamenight"}',
+        'http_server_request_duration_seconds_count{method="GET",route="/api/v1/games",status_code="200"}',
+        'http_server_request_duration_seconds_count{method="GET",'
+        'route="/api/v1/games/<uuid:game_id>",status_code="404"}',
+    ):
+        assert series in body, series
 
 
 def test_ready_answers_503_within_its_timeout_when_the_database_hangs() -> None:
@@ -96,8 +144,10 @@ def test_ready_answers_503_within_its_timeout_when_the_database_hangs() -> None:
         response = app.test_client().get("/health/ready")
         elapsed = time.monotonic() - started
     assert response.status_code == 503
-    assert elapsed < READINESS_TIMEOUT_SECONDS + 1
-    assert "did not answer within" in response.json["checks"]["database"]["message"]
+    assert elapsed < PROBE_TIMEOUT_SECONDS + 1
+    # The probe's own connect timeout or its deadline, whichever ends first.
+    message = response.json["checks"]["database"]["message"]
+    assert "did not answer within" in message or message == "the database is unreachable"
 
 
 def test_a_request_finding_no_free_connection_gets_503_then_recovers(
@@ -146,7 +196,7 @@ def test_a_hanging_readiness_check_holds_none_of_the_requests_connections(
     with alembic_version_locked(engine):
         started = time.monotonic()
         first = client.get("/health/ready")
-        assert time.monotonic() - started < READINESS_TIMEOUT_SECONDS + 1
+        assert time.monotonic() - started < PROBE_TIMEOUT_SECONDS + 1
         second = client.get("/health/ready")
         assert (first.status_code, second.status_code) == (503, 503)
         # The probes wait on their own connection: the requests' pool is untouched.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import RunningServer
 from tests.factories import game_fields
@@ -84,3 +87,62 @@ def test_an_oversized_chunked_body_is_413_over_http(gunicorn_server: RunningServ
     )
     assert response.status_code == 413
     assert response.json()["code"] == 413
+
+
+def scrape(server: RunningServer) -> dict[str, float]:
+    """Every sample of /metrics, keyed like `name{label="value",...}`."""
+    text = requests.get(f"{server.base_url}/metrics", timeout=10).text
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{key}="{value}"' for key, value in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
+
+
+LIVE_REQUESTS = (
+    "http_server_request_duration_seconds_count"
+    '{method="GET",route="/health/live",status_code="200"}'
+)
+POOL_MAX = 'db_client_connection_max{pool_name="gamenight"}'
+CHECKOUTS = 'db_client_connection_checkouts_total{pool_name="gamenight"}'
+
+
+def spread_requests(server: RunningServer, path: str, count: int) -> set[int]:
+    """Send `count` requests, eight at a time, so both workers take some."""
+
+    def one(_: int) -> int:
+        with requests.Session() as session:
+            assert session.get(f"{server.base_url}{path}", timeout=10).status_code == 200
+            return int(session.get(f"{server.base_url}/health/pool", timeout=10).json()["pid"])
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        return set(executor.map(one, range(count)))
+
+
+def test_metrics_add_up_over_workers_and_forget_dead_ones(gunicorn_server: RunningServer) -> None:
+    pids = spread_requests(gunicorn_server, "/api/v1/games", 40)
+    assert len(pids) == 2
+    before = scrape(gunicorn_server)
+    spread_requests(gunicorn_server, "/health/live", 30)
+    after = scrape(gunicorn_server)
+    # Every request counted once, whichever worker served it.
+    assert after[LIVE_REQUESTS] - before[LIVE_REQUESTS] == 30
+    capacity_per_worker = 2 + 2  # pool sized to SERVER_THREADS=2, plus the default overflow
+    assert after[POOL_MAX] == 2 * capacity_per_worker
+
+    os.kill(min(pids), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        alive = spread_requests(gunicorn_server, "/api/v1/games", 16)
+        if min(pids) not in alive and len(alive) == 2:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("gunicorn did not replace the killed worker")
+    replaced = scrape(gunicorn_server)
+    # The dead worker's gauges are gone (two live pools, not three)...
+    assert replaced[POOL_MAX] == 2 * capacity_per_worker
+    # ...and its counters still count towards the totals.
+    assert replaced[LIVE_REQUESTS] >= after[LIVE_REQUESTS]
+    assert replaced[CHECKOUTS] >= after[CHECKOUTS]

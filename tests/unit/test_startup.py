@@ -6,6 +6,7 @@ import os
 import runpy
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def test_invalid_settings_stop_the_app_with_a_message_naming_them() -> None:
 
 def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **environment: str) -> dict[str, Any]:
     monkeypatch.setenv("ENV_FILE", "")
+    # The config points prometheus-client at a shared directory; keep that out of this process.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gamenight-test-"))
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))

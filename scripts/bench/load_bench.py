@@ -1,0 +1,360 @@
+"""Benchmark: Game Night under gunicorn on PostgreSQL loaded with the real catalog, beside a
+minimal raw-psycopg Flask app sending the same SQL under the same gunicorn settings, in the
+same run (`make bench`).
+
+For GET /api/v1/games/{id}, GET /api/v1/games?page_size=50 and POST /api/v1/games it drives
+wrk at four times as many concurrent clients as there are pool slots (saturation), against
+each app in turn, and reports requests/s, p50 and p99 latency, errors and the ratio to the
+baseline. It also measures what pool monitoring costs (the same GET with DB_POOL_MONITORING
+on and off). Results go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from backend.config import PROJECT_ROOT, Settings
+from backend.db.engine import make_engine
+from backend.repositories.unit_of_work import make_session_factory
+from backend.services.game_import import import_games
+from scripts.bench.import_bench import DEFAULT_FILE, DEFAULT_SERVER, _fresh_database
+from scripts.bench.report import machine_description, write_section
+
+WORKERS, THREADS, POOL_SIZE, MAX_OVERFLOW = 2, 4, 4, 2
+POOL_SLOTS = WORKERS * (POOL_SIZE + MAX_OVERFLOW)
+CLIENTS = 4 * POOL_SLOTS
+TARGETS = {"get_one": 0.6, "list_50": 0.5}
+
+# wrk scripts: each request picks its own target; done() prints one JSON line.
+LUA_COMMON = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "errors": %d, "p50_ms": %.3f, "p99_ms": %.3f}\\n',
+    summary.requests, summary.duration / 1e6, errors,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+"""
+LUA = {
+    "get_one": """
+local ids = {}
+for line in io.lines("IDS_FILE") do table.insert(ids, line) end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/api/v1/games/" .. ids[math.random(#ids)])
+end
+""",
+    "list_50": """
+request = function() return wrk.format("GET", "/api/v1/games?page_size=50") end
+""",
+    "post": """
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = string.format(
+    '{"title": "Bench game %d-%d", "min_players": 2, "max_players": 4}',
+    math.random(1000000), counter)
+  return wrk.format("POST", "/api/v1/games", {["Content-Type"] = "application/json"}, body)
+end
+""",
+}
+LABELS = {
+    "get_one": "GET /api/v1/games/{id}",
+    "list_50": "GET /api/v1/games?page_size=50",
+    "post": "POST /api/v1/games",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def main() -> int:
+    arguments = _arguments()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    if not arguments.file.is_file():
+        print(f"no data file at {arguments.file}; pass --file", file=sys.stderr)
+        return 2
+    with (
+        _fresh_database(arguments.server, "load") as settings,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        work = Path(scratch)
+        _load_catalog(settings, arguments.file, work)
+        ids_file = work / "ids.txt"
+        ids_file.write_text("\n".join(_game_ids(settings)) + "\n")
+        scripts = _lua_scripts(work, ids_file)
+        results: dict[tuple[str, str], Result] = {}
+        for kind in ("get_one", "list_50", "post"):
+            for app in ("raw", "gamenight"):
+                with _served(app, settings, work) as url:
+                    results[(kind, app)] = _wrk(url, scripts[kind], arguments.duration)
+                print(f"{LABELS[kind]} {app}: {results[(kind, app)]}")
+        overhead = _monitoring_overhead(settings, work, scripts["get_one"], arguments)
+        body = _report(arguments, results, overhead, _server_version(settings))
+    print(body)
+    if arguments.write:
+        write_section("load", body)
+        print("written to docs/benchmarks.md")
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
+        help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--overhead-rounds", type=int, default=3)
+    parser.add_argument("--no-write", dest="write", action="store_false")
+    return parser.parse_args()
+
+
+def _load_catalog(settings: Settings, path: Path, work: Path) -> None:
+    engine = make_engine(settings)
+    try:
+        import_games(make_session_factory(engine), path, rejects_path=work / "rejects.csv")
+    finally:
+        engine.dispose()
+
+
+def _game_ids(settings: Settings) -> list[str]:
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return [str(row[0]) for row in connection.execute(text("SELECT id FROM games"))]
+    finally:
+        engine.dispose()
+
+
+def _lua_scripts(work: Path, ids_file: Path) -> dict[str, Path]:
+    scripts = {}
+    for kind, body in LUA.items():
+        path = work / f"{kind}.lua"
+        path.write_text(body.replace("IDS_FILE", str(ids_file)) + LUA_COMMON)
+        scripts[kind] = path
+    return scripts
+
+
+@contextmanager
+def _served(app: str, settings: Settings, work: Path, **extra: str) -> Iterator[str]:
+    """Run one app under gunicorn with the benchmark's settings; yield its base URL."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "ENV_FILE": "",
+        "APP_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": settings.database_url,
+        "SERVER_BIND": f"127.0.0.1:{port}",
+        "SERVER_WORKERS": str(WORKERS),
+        "SERVER_THREADS": str(THREADS),
+        "DB_POOL_SIZE": str(POOL_SIZE),
+        "DB_MAX_OVERFLOW": str(MAX_OVERFLOW),
+        "BENCH_RAW_DATABASE_URL": settings.database.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        ),
+        "BENCH_RAW_POOL_SIZE": str(POOL_SIZE),
+        "BENCH_RAW_POOL_MAX": str(POOL_SIZE + MAX_OVERFLOW),
+        **extra,
+    }
+    if app == "gamenight":
+        command = ["--config", "gunicorn.conf.py", "wsgi:app"]
+    else:
+        # The same gunicorn settings as gunicorn.conf.py, without Game Night's hooks (an
+        # empty config file: gunicorn would otherwise read ./gunicorn.conf.py by itself).
+        (work / "raw.conf.py").write_text("")
+        command = [
+            "--config", str(work / "raw.conf.py"),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
+            "--worker-class", "gthread", "--preload", "--timeout", "30", "--no-control-socket",
+            "--access-logfile", "-", "--access-logformat",
+            '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s',
+            "scripts.bench.raw_app:app",
+        ]  # fmt: skip
+    with (work / f"{app}.log").open("a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", *command],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, process)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}; see its log")
+        try:
+            requests.get(f"{url}/api/v1/games?page_size=1", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def _wrk(url: str, script: Path, duration: int) -> Result:
+    # A short warm-up fills the pools and the caches of both apps alike.
+    _run_wrk(url, script, 2)
+    return _run_wrk(url, script, duration)
+
+
+def _run_wrk(url: str, script: Path, duration: int) -> Result:
+    output = subprocess.run(
+        [
+            "wrk",
+            "--threads",
+            "2",
+            "--connections",
+            str(CLIENTS),
+            "--duration",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    summary = json.loads(output.strip().splitlines()[-1])
+    return Result(
+        requests_per_second=summary["requests"] / summary["seconds"],
+        p50_ms=summary["p50_ms"],
+        p99_ms=summary["p99_ms"],
+        errors=summary["errors"],
+        requests=summary["requests"],
+    )
+
+
+def _monitoring_overhead(
+    settings: Settings, work: Path, script: Path, arguments: argparse.Namespace
+) -> dict[str, float]:
+    """GET-one throughput with pool monitoring off and on, alternating, several rounds."""
+    rates: dict[str, list[float]] = {"false": [], "true": []}
+    for _ in range(arguments.overhead_rounds):
+        for monitoring in ("false", "true"):
+            with _served("gamenight", settings, work, DB_POOL_MONITORING=monitoring) as url:
+                rates[monitoring].append(_wrk(url, script, arguments.duration).requests_per_second)
+    off, on = statistics.median(rates["false"]), statistics.median(rates["true"])
+    return {"off": off, "on": on, "overhead": 1 - on / off}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _server_version(settings: Settings) -> str:
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            return f"PostgreSQL {str(connection.scalar(text('SHOW server_version'))).split()[0]}"
+    finally:
+        engine.dispose()
+
+
+def _report(
+    arguments: argparse.Namespace,
+    results: dict[tuple[str, str], Result],
+    overhead: dict[str, float],
+    database: str,
+) -> str:
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    rows, verdicts = [], []
+    for kind in ("get_one", "list_50", "post"):
+        raw, ours = results[(kind, "raw")], results[(kind, "gamenight")]
+        ratio = ours.requests_per_second / raw.requests_per_second
+        for name, result, relative in (
+            ("raw psycopg + Flask", raw, 1.0),
+            ("Game Night", ours, ratio),
+        ):
+            rows.append(
+                f"| {LABELS[kind]} | {name} | {result.requests_per_second:,.0f} | "
+                f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.errors} | {relative:.2f} |"
+            )
+        if kind in TARGETS:
+            verdicts.append(
+                f"- {LABELS[kind]} at least {TARGETS[kind]} of the baseline: {ratio:.2f}, "
+                f"{met(ratio >= TARGETS[kind])}."
+            )
+    served = [results[(kind, "gamenight")] for kind in ("get_one", "list_50", "post")]
+    errors = sum(result.errors for result in served)
+    worst_spread = max(result.p99_ms / result.p50_ms for result in served)
+    verdicts += [
+        f"- Zero errors at {CLIENTS} clients ({POOL_SLOTS} pool slots): "
+        f"{errors} errors in {sum(r.requests for r in served):,} requests, {met(errors == 0)}.",
+        f"- p99 at most 3x p50 at saturation: worst {worst_spread:.2f}x, {met(worst_spread <= 3)}.",
+        f"- Pool monitoring costs under 3% of throughput: {overhead['overhead']:.1%} "
+        f"({overhead['off']:,.0f} req/s off, {overhead['on']:,.0f} on, median of "
+        f"{arguments.overhead_rounds} alternating rounds), {met(overhead['overhead'] < 0.03)}.",
+    ]
+    table = "\n".join(rows)
+    return f"""## Load: Game Night against a raw psycopg baseline on PostgreSQL
+
+Command: `make bench` (`python -m scripts.bench.load_bench --duration {arguments.duration}`).
+Machine: {machine_description(database)}; wrk and both servers share it.
+Both apps under gunicorn with {WORKERS} workers x {THREADS} threads (gthread, preloaded),
+pools of {POOL_SIZE} + {MAX_OVERFLOW} per worker ({POOL_SLOTS} slots), on one database loaded
+with the full shared catalog; wrk with {CLIENTS} connections (4x the pool slots),
+{arguments.duration} s per run after a 2 s warm-up. The baseline sends the same SQL
+statements and answers the same JSON (scripts/bench/raw_app.py); Game Night adds
+flask-smorest's routing, validation and ETags, the Unit of Work, the audit row, metrics
+and its pre-ping.
+
+| request | app | requests/s | p50 ms | p99 ms | errors | ratio to baseline |
+|---|---|---:|---:|---:|---:|---:|
+{table}
+
+{chr(10).join(verdicts)}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The benchmark's baseline: a minimal Flask app on raw psycopg that sends the same SQL as
+Game Night for the same three requests, and answers the same JSON. Run by load_bench.py
+under the same gunicorn settings; not part of the product."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, request
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
+
+GAME_COLUMNS = (
+    "id, title, year_published, min_players, max_players, min_play_minutes, max_play_minutes, "
+    "min_age, complexity, average_rating, bgg_id, description, created_at, updated_at, "
+    "created_by, updated_by, change_reason, version"
+)
+DATABASE_URL = os.environ["BENCH_RAW_DATABASE_URL"]
+POOL_SIZE = int(os.environ.get("BENCH_RAW_POOL_SIZE", "4"))
+POOL_MAX = int(os.environ.get("BENCH_RAW_POOL_MAX", "6"))
+
+app = Flask(__name__)
+_pools: dict[int, ConnectionPool] = {}
+
+
+def pool() -> ConnectionPool:
+    """One pool per worker process, opened after the fork."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ConnectionPool(
+            DATABASE_URL, min_size=POOL_SIZE, max_size=POOL_MAX, timeout=5, open=True
+        )
+    return _pools[pid]
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload, default=str), status=status, mimetype="application/json")
+
+
+LABEL_COLUMNS = (
+    "id, name, slug, created_at, updated_at, created_by, updated_by, change_reason, version"
+)
+# Game Night's joined load (SQLAlchemy's own SQL, spelled out): the game with its categories
+# and tags in one statement.
+ONE_GAME = (
+    "SELECT " + ", ".join(f"games.{column}" for column in GAME_COLUMNS.split(", ")) + ", "
+    + ", ".join(f"categories_1.{column} AS c_{column}" for column in LABEL_COLUMNS.split(", "))
+    + ", "
+    + ", ".join(f"tags_1.{column} AS t_{column}" for column in LABEL_COLUMNS.split(", "))
+    + " FROM games LEFT OUTER JOIN (game_categories AS game_categories_1 JOIN categories AS "
+    "categories_1 ON categories_1.id = game_categories_1.category_id) ON games.id = "
+    "game_categories_1.game_id LEFT OUTER JOIN (game_tags AS game_tags_1 JOIN tags AS tags_1 "
+    "ON tags_1.id = game_tags_1.tag_id) ON games.id = game_tags_1.game_id "
+    "WHERE games.id = %s::UUID ORDER BY categories_1.name, tags_1.name"
+)  # fmt: skip
+PAGE = f"SELECT {GAME_COLUMNS} FROM games ORDER BY games.title ASC, games.id LIMIT %s OFFSET %s"
+LABELS_OF = {
+    kind: f"SELECT {links}.game_id, "
+    + ", ".join(f"{kind}.{column}" for column in LABEL_COLUMNS.split(", "))
+    + f" FROM {links} JOIN {kind} ON {kind}.id = {links}.{column_name} "
+    f"WHERE {links}.game_id IN ({{}}) ORDER BY {kind}.name"
+    for kind, links, column_name in (
+        ("categories", "game_categories", "category_id"),
+        ("tags", "game_tags", "tag_id"),
+    )
+}
+
+
+def _label(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    return {name: row[f"{prefix}{name}"] for name in ("id", "name", "slug")}
+
+
+@app.get("/api/v1/games/<game_id>")
+def one_game(game_id: str) -> Response:
+    with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(ONE_GAME, (uuid.UUID(game_id),))
+        rows = cursor.fetchall()
+    if not rows:
+        return _json({"code": 404, "status": "Not Found"}, 404)
+    game = {key: value for key, value in rows[0].items() if key[:2] not in ("c_", "t_")}
+    categories = {row["c_id"]: _label(row, "c_") for row in rows if row["c_id"]}
+    tags = {row["t_id"]: _label(row, "t_") for row in rows if row["t_id"]}
+    game["categories"], game["tags"] = list(categories.values()), list(tags.values())
+    return _json(game)
+
+
+@app.get("/api/v1/games")
+def list_games() -> Response:
+    page_size = int(request.args.get("page_size", "20"))
+    page = int(request.args.get("page", "1"))
+    with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
+        # Game Night's four statements: count, page, then the page's categories and tags.
+        cursor.execute("SELECT count(*) AS count_1 FROM games")
+        total = cursor.fetchone()["count_1"]  # type: ignore[index]
+        cursor.execute(PAGE, (page_size, (page - 1) * page_size))
+        games = cursor.fetchall()
+        ids = [game["id"] for game in games]
+        for kind, statement in LABELS_OF.items():
+            by_game: dict[Any, list[dict[str, Any]]] = {game_id: [] for game_id in ids}
+            if ids:
+                cursor.execute(statement.format(", ".join(["%s::UUID"] * len(ids))), ids)
+                for row in cursor.fetchall():
+                    by_game[row["game_id"]].append(_label(row))
+            for game in games:
+                game[kind] = by_game[game["id"]]
+    response = _json(games)
+    response.headers["X-Pagination"] = json.dumps({"total": total, "page": page})
+    return response
+
+
+@app.post("/api/v1/games")
+def add_game() -> Response:
+    body = request.get_json()
+    now = datetime.now(UTC)
+    game = {
+        "id": uuid.uuid4(),
+        "title": body["title"],
+        "min_players": body["min_players"],
+        "max_players": body["max_players"],
+        "created_at": now,
+        "updated_at": now,
+        "created_by": "anonymous",
+        "updated_by": "anonymous",
+        "version": 1,
+    }
+    with pool().connection() as connection, connection.cursor() as cursor:
+        # Game Night's two writes: the game and its audit row, in one transaction.
+        cursor.execute(
+            "INSERT INTO games (id, title, min_players, max_players, created_at, updated_at, "
+            "created_by, updated_by, version) VALUES (%(id)s, %(title)s, %(min_players)s, "
+            "%(max_players)s, %(created_at)s, %(updated_at)s, %(created_by)s, %(updated_by)s, "
+            "%(version)s)",
+            game,
+        )
+        cursor.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity_type, entity_id, changes) "
+            "VALUES (%s, 'anonymous', 'insert', 'games', %s, %s)",
+            (now, str(game["id"]), Jsonb({"title": [None, game["title"]]})),
+        )
+    response = _json(game, 201)
+    response.headers["Location"] = f"/api/v1/games/{game['id']}"
+    return response

@@ -1,0 +1,158 @@
+"""How the API fails and recovers when PostgreSQL is exhausted, down, restarted, or kills a
+connection mid-request: fast, clean 503s, then service again without a restart. On a
+throwaway cluster of the test's own, never the shared server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask, current_app
+from sqlalchemy import create_engine, text
+
+from backend import PROBE_TIMEOUT_SECONDS, create_app
+from backend.api.uow import get_uow
+from backend.state import app_state
+from tests.conftest import migrate, settings_for
+from tests.factories import make_game
+from tests.throwaway_postgres import ThrowawayCluster
+
+pytestmark = pytest.mark.slow
+
+probe = Blueprint("failure_probe", __name__, url_prefix="/probe")
+
+
+@probe.get("/slow")
+def slow() -> dict[str, str]:
+    get_uow().session.execute(text("SELECT pg_sleep(1.5)"))
+    return {"status": "slept"}
+
+
+@probe.post("/killed-before-commit")
+def killed_before_commit() -> dict[str, str]:
+    uow = get_uow()
+    uow.games.add(make_game(title="Never stored"))
+    uow.flush()
+    pid = uow.session.scalar(text("SELECT pg_backend_pid()"))
+    admin = create_engine(current_app.config["ADMIN_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    uow.commit()
+    return {"status": "committed"}
+
+
+@pytest.fixture(scope="module")
+def cluster_database(throwaway_postgres: ThrowawayCluster) -> str:
+    admin = create_engine(throwaway_postgres.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS gamenight_failures"))
+        connection.execute(text("CREATE DATABASE gamenight_failures"))
+    admin.dispose()
+    url = throwaway_postgres.url("gamenight_failures")
+    migrate(settings_for(url))
+    return url
+
+
+def make_app(url: str, **settings: Any) -> Flask:
+    app = create_app(settings_for(url, **settings))
+    app.register_blueprint(probe)
+    # Another connection to kill this one with: the killing must come from outside it.
+    app.config["ADMIN_DATABASE_URL"] = url
+    return app
+
+
+@pytest.fixture
+def app(cluster_database: str) -> Iterator[Flask]:
+    application = make_app(cluster_database, db_pool_timeout=1.0)
+    yield application
+    app_state(application).engine.dispose()
+
+
+def test_an_exhausted_pool_answers_503_after_the_pool_timeout_and_drains(
+    cluster_database: str,
+) -> None:
+    app = make_app(cluster_database, db_pool_size=2, db_max_overflow=0, db_pool_timeout=1.0)
+    results: list[tuple[int, float, dict[str, Any], str | None]] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        started = time.monotonic()
+        response = app.test_client().get("/probe/slow")
+        with lock:
+            results.append(
+                (
+                    response.status_code,
+                    time.monotonic() - started,
+                    response.json,
+                    response.headers.get("Retry-After"),
+                )
+            )
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert sorted(status for status, *_ in results) == [200, 200, 503, 503, 503, 503]
+        for status, seconds, body, retry_after in results:
+            if status == 503:
+                assert seconds < 3, "an excess request must not hang"
+                assert body["code"] == 503
+                assert retry_after is not None and retry_after.isdigit()
+        assert app_state(app).engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert app.test_client().get("/health/pool").json["counters"]["timeouts"] == 4
+    finally:
+        app_state(app).engine.dispose()
+
+
+def test_with_the_database_down_ready_is_503_fast_live_is_200_and_the_api_503(
+    app: Flask, throwaway_postgres: ThrowawayCluster
+) -> None:
+    client = app.test_client()
+    assert client.get("/api/v1/games").status_code == 200
+    throwaway_postgres.stop()
+    try:
+        started = time.monotonic()
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503
+        assert time.monotonic() - started < PROBE_TIMEOUT_SECONDS + 0.5
+        assert client.get("/health/live").status_code == 200
+        games = client.get("/api/v1/games")
+        assert games.status_code == 503
+        assert games.json["code"] == 503
+        assert games.headers["Retry-After"].isdigit()
+        pool = client.get("/health/pool")
+        assert pool.status_code == 200
+        assert pool.json["server"]["status"] == "unavailable"
+    finally:
+        throwaway_postgres.start()
+    assert client.get("/api/v1/games").status_code == 200
+
+
+def test_the_first_request_after_a_restart_succeeds(
+    app: Flask, throwaway_postgres: ThrowawayCluster
+) -> None:
+    client = app.test_client()
+    assert client.get("/api/v1/games").status_code == 200  # the pool now holds a connection
+    assert app_state(app).engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+    throwaway_postgres.restart()
+    assert client.get("/api/v1/games").status_code == 200
+    assert client.get("/health/ready").status_code == 200
+
+
+def test_a_connection_killed_mid_request_is_503_stores_nothing_and_the_next_request_works(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    killed = client.post("/probe/killed-before-commit")
+    assert killed.status_code == 503
+    assert killed.json["code"] == 503
+    games = client.get("/api/v1/games", query_string={"q": "Never stored"})
+    assert games.status_code == 200
+    assert games.json == []
+    assert client.get("/health/pool").json["counters"]["invalidated"] >= 1
