@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-runtime run serve seed migrate revision import test lint format \
-	bench-import clean
+	bench bench-import clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,10 @@ revision: $(DEV_STAMP) ## new migration from the models: make revision m="what c
 
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(DEV_STAMP) ## load-test against a raw psycopg baseline with wrk, then the importer (PostgreSQL at BENCH_POSTGRES_URL); writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.load_bench
+	$(BIN)/python -m scripts.bench.import_bench
 
 bench-import: $(DEV_STAMP) ## benchmark the importer against COPY on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.import_bench $(ARGS)

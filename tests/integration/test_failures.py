@@ -156,3 +156,17 @@ def test_a_connection_killed_mid_request_is_503_stores_nothing_and_the_next_requ
     assert games.status_code == 200
     assert games.json == []
     assert client.get("/health/pool").json["counters"]["invalidated"] >= 1
+
+
+def test_a_statement_over_the_statement_timeout_is_cancelled_with_503(
+    cluster_database: str,
+) -> None:
+    app = make_app(cluster_database, db_statement_timeout=1)
+    try:
+        started = time.monotonic()
+        response = app.test_client().get("/probe/slow")  # pg_sleep(1.5)
+        assert response.status_code == 503
+        assert time.monotonic() - started < 1.5
+        assert app.test_client().get("/api/v1/games").status_code == 200
+    finally:
+        app_state(app).engine.dispose()
