@@ -82,7 +82,7 @@ def import_games_command(
                 dry_run=dry_run,
                 on_progress=bar.update,
             )
-        except ExportFormatError as error:
+        except (ExportFormatError, ValueError) as error:
             raise click.ClickException(str(error)) from None
         except DomainError as error:
             raise click.ClickException(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.models import Game
+from backend.models import Category, Game, Tag
 
 
 class FakeGameRepository:
@@ -24,11 +24,17 @@ class FakeGameRepository:
 
 
 class FakeLabelRepository:
-    def __init__(self) -> None:
+    def __init__(self, model: type[Any]) -> None:
+        self.model = model
         self.labels: list[Any] = []
 
-    def add_all(self, labels: Iterable[Any]) -> None:
-        self.labels.extend(labels)
+    def named(self, names: Iterable[str]) -> dict[str, Any]:
+        existing = {label.name: label for label in self.labels}
+        for name in names:
+            if name not in existing:
+                existing[name] = self.model(name=name)
+                self.labels.append(existing[name])
+        return existing
 
 
 class FakeUnitOfWork:
@@ -36,8 +42,8 @@ class FakeUnitOfWork:
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository(games)
-        self.categories = FakeLabelRepository()
-        self.tags = FakeLabelRepository()
+        self.categories = FakeLabelRepository(Category)
+        self.tags = FakeLabelRepository(Tag)
         self.commits = 0
 
     def __enter__(self) -> FakeUnitOfWork:

@@ -3,7 +3,7 @@ membership tests that stay one parameter however many values they hold."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -49,24 +49,36 @@ def _copy(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     processors = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     ]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in names)
-    )
     raw = connection.connection.dbapi_connection
     if not isinstance(raw, psycopg.Connection):
         raise TypeError("COPY needs a live psycopg connection")
+    values = (
+        [
+            process(row[name]) if process is not None else row[name]
+            for name, process in zip(names, processors, strict=True)
+        ]
+        for row in rows
+    )
     try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        process(row[name]) if process is not None else row[name]
-                        for name, process in zip(names, processors, strict=True)
-                    ]
-                )
+        copy_values(raw, table.name, names, values)
     except psycopg.Error as error:
         # Raised by the driver itself, not through SQLAlchemy: wrap it the way SQLAlchemy
         # would (IntegrityError, OperationalError, ...) so it is translated like any other.
         raise sa_exc.DBAPIError.instance(
-            statement.as_string(raw), None, error, psycopg.Error, dialect=dialect
+            f"COPY {table.name}", None, error, psycopg.Error, dialect=dialect
         ) from error
+
+
+def copy_values(
+    connection: psycopg.Connection[Any],
+    table: str,
+    names: Sequence[str],
+    values: Iterable[Sequence[Any]],
+) -> None:
+    """COPY rows of plain values (in `names` order) into `table`, in the open transaction."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(name) for name in names)
+    )
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)

@@ -48,9 +48,6 @@ class DatabaseProbe:
         """PostgreSQL's view of this application's connections, by state, and its limits."""
         return self._ask(_server_connections)
 
-    def dispose(self) -> None:
-        self._engine.dispose()
-
     def _ask(self, question: Callable[[Connection], T]) -> T:
         """TimeoutError past the deadline, or the SQLAlchemy error that stopped the question."""
         outcome: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, validates
 
 from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
@@ -25,20 +26,34 @@ from backend.models.rules import RowRules
 
 LABEL_NAME_MAX_LENGTH = 100
 # A slug is blank when the name has no letter or digit ("---"): such a name is refused.
-LABEL_RULES = RowRules(not_blank=("name", "slug"), max_lengths={"name": LABEL_NAME_MAX_LENGTH})
-NO_LETTER_OR_DIGIT = "Must contain a letter or a digit."
+# Case folding can lengthen a name ("ß" -> "ss"), so the slug's length is checked too.
+LABEL_RULES = RowRules(
+    not_blank=("name", "slug"),
+    max_lengths={"name": LABEL_NAME_MAX_LENGTH, "slug": LABEL_NAME_MAX_LENGTH},
+)
+# The most labels of one kind a game may carry (an API request and an import row alike).
+MAX_LABELS_PER_GAME = 100
+_SLUG_MESSAGES = {
+    "slug_not_blank": "Must contain a letter or a digit.",
+    "slug_length": f"Too long once made a slug (over {LABEL_NAME_MAX_LENGTH} characters).",
+}
 
 
 @functools.lru_cache(maxsize=4096)
 def label_name_problems(name: str) -> list[str]:
     """What is wrong with a label's name, in the API's words (empty when nothing is)."""
     return [
-        NO_LETTER_OR_DIGIT if violation.field == "slug" else violation.message
+        _SLUG_MESSAGES.get(violation.rule, violation.message)
         for violation in LABEL_RULES.violations({"name": name, "slug": slugify(name)})
     ]
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_EXACT_TEXT = String(LABEL_NAME_MAX_LENGTH).with_variant(
+    mysql.VARCHAR(LABEL_NAME_MAX_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"),
+    "mysql",
+    "mariadb",
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -78,8 +93,10 @@ class Label(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin):
     game_links: ClassVar[Table]
     game_link_column: ClassVar[str]
 
-    name: Mapped[str] = mapped_column(String(LABEL_NAME_MAX_LENGTH))
-    slug: Mapped[str] = mapped_column(String(LABEL_NAME_MAX_LENGTH))
+    # Compared byte for byte on MariaDB too, as on PostgreSQL and SQLite: its default
+    # collation would call "Café" and "Cafe" the same name and refuse the second.
+    name: Mapped[str] = mapped_column(_EXACT_TEXT)
+    slug: Mapped[str] = mapped_column(_EXACT_TEXT)
 
     @declared_attr
     def game_count(cls) -> Mapped[int]:

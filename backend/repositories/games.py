@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, Table, delete, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from backend.db.bulk import insert_rows, is_one_of
 from backend.errors import NotFoundError
-from backend.models import Category, Game, Tag, game_categories, game_tags
+from backend.models import Category, Game, Tag
 from backend.models.labels import slugify
 from backend.repositories.base import Page, Repository
 
@@ -26,14 +26,11 @@ SORT_COLUMNS = {
 }
 # A page of games loads its labels in one statement per collection, whatever its size.
 LIST_LOADERS: tuple[ORMOption, ...] = (selectinload(Game.categories), selectinload(Game.tags))
-# One game comes with its labels in a single statement.
-DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), joinedload(Game.tags))
+# One game comes with its labels in two statements: joining both collections would return
+# categories x tags rows (100 x 100 for a well-labelled game).
+DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), selectinload(Game.tags))
 _LIKE_ESCAPE = "/"
-# Each kind of label: its link table, its model, and the link table's column for it.
-LABEL_LINKS: dict[str, tuple[Table, type[Category | Tag], str]] = {
-    "categories": (game_categories, Category, "category_id"),
-    "tags": (game_tags, Tag, "tag_id"),
-}
+LABEL_MODELS: dict[str, type[Category | Tag]] = {"categories": Category, "tags": Tag}
 
 
 @dataclass(frozen=True)
@@ -72,13 +69,13 @@ class GameRepository(Repository[Game]):
     default_order = (Game.title, Game.id)
 
     def get_with_labels(self, game_id: Any) -> Game:
-        """The game and its categories and tags, in one statement; NotFoundError if none.
+        """The game and its categories and tags, in two statements; NotFoundError if none.
 
         Always a query (not the identity map), so labels get loaded even for a game this
         session already holds without them.
         """
         statement = select(Game).where(Game.id == game_id).options(*DETAIL_LOADERS)
-        # Joined rows repeat the game once per label pair: unique() folds them into one.
+        # Joined rows repeat the game once per category: unique() folds them into one.
         game = self.session.execute(statement).unique().scalar_one_or_none()
         if game is None:
             raise NotFoundError(self.entity_name, game_id)
@@ -115,12 +112,13 @@ class GameRepository(Repository[Game]):
     def label_slugs(self, game_ids: Collection[UUID]) -> dict[UUID, dict[str, dict[str, str]]]:
         """For each game: kind ("categories", "tags") -> slug -> name of its labels."""
         found: dict[UUID, dict[str, dict[str, str]]] = {
-            game_id: {kind: {} for kind in LABEL_LINKS} for game_id in game_ids
+            game_id: {kind: {} for kind in LABEL_MODELS} for game_id in game_ids
         }
-        for kind, (links, label, column) in LABEL_LINKS.items():
+        for kind, label in LABEL_MODELS.items():
+            links = label.game_links
             statement = (
                 select(links.c.game_id, label.slug, label.name)
-                .join(label, label.id == links.c[column])
+                .join(label, label.id == links.c[label.game_link_column])
                 .where(is_one_of(links.c.game_id, game_ids, self.dialect_name))
             )
             for game_id, slug, name in self.session.execute(statement):
@@ -134,7 +132,7 @@ class GameRepository(Repository[Game]):
         `replace`, only these (their other links of that kind are removed first)."""
         if not labels_of:
             return
-        links, _label, column = LABEL_LINKS[kind]
+        links, column = LABEL_MODELS[kind].game_links, LABEL_MODELS[kind].game_link_column
         connection = self.session.connection()
         if replace:
             connection.execute(
@@ -173,7 +171,8 @@ class GameRepository(Repository[Game]):
         if filters.year_to is not None:
             conditions.append(Game.year_published <= filters.year_to)
         for kind, names in (("categories", filters.categories), ("tags", filters.tags)):
-            conditions += [Game.id.in_(_games_labelled(kind, name)) for name in names]
+            if names:
+                conditions.append(Game.id.in_(_games_labelled_with_all(kind, names)))
         return conditions
 
     def _order(self, sort: SortKey, descending: bool) -> list[Any]:
@@ -187,13 +186,18 @@ class GameRepository(Repository[Game]):
         return [ordered.nulls_last(), Game.title, Game.id]
 
 
-def _games_labelled(kind: str, name: str) -> Select[Any]:
-    """Ids of the games carrying the label of this kind with this name or slug."""
-    links, label, column = LABEL_LINKS[kind]
+def _games_labelled_with_all(kind: str, names: Sequence[str]) -> Select[Any]:
+    """Ids of the games carrying every label of this kind named (by name or slug): one
+    subquery however many are asked for."""
+    label = LABEL_MODELS[kind]
+    links = label.game_links
+    slugs = sorted({slugify(name) for name in names})
     return (
         select(links.c.game_id)
-        .join(label, label.id == links.c[column])
-        .where(label.slug == slugify(name))
+        .join(label, label.id == links.c[label.game_link_column])
+        .where(label.slug.in_(slugs))
+        .group_by(links.c.game_id)
+        .having(func.count() == len(slugs))
     )
 
 

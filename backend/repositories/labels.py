@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.db.bulk import is_one_of
@@ -29,8 +29,23 @@ class LabelRepository(Repository[LabelT]):
         """Loader option that fills `game_count` in the same statement."""
         return (undefer(self.model.game_count),)
 
-    def get_by_slug(self, slug: str) -> LabelT | None:
-        return self.session.scalar(self.select().where(self.model.slug == slug))
+    def named(self, names: Iterable[str]) -> dict[str, LabelT]:
+        """Name -> label for each name, the existing ones found by slug and the missing ones
+        added to the session (so loading demo data twice, or after a label was created by
+        hand, never makes a duplicate)."""
+        wanted = {name: slugify(name) for name in names}
+        found = {
+            label.slug: label
+            for label in self.session.scalars(
+                self.select().where(self.model.slug.in_(set(wanted.values())))
+            )
+        }
+        labels = {}
+        for name, slug in wanted.items():
+            if slug not in found:
+                found[slug] = self.add(self.model(name=name))
+            labels[name] = found[slug]
+        return labels
 
     def resolve(self, references: Iterable[str]) -> list[LabelT]:
         """The labels named by ids, names or slugs, in one query; unknown ones are refused."""
@@ -86,12 +101,6 @@ class LabelRepository(Repository[LabelT]):
         matching = is_one_of(self.model.slug, list(slugs), self.dialect_name)
         rows = self.session.execute(select(self.model.slug, self.model.id).where(matching))
         return {slug: label_id for slug, label_id in rows}  # noqa: C416 - rows, not tuples
-
-    def game_count(self, label: LabelT) -> int:
-        links = self.model.game_links
-        column = links.c[self.model.game_link_column]
-        statement = select(func.count()).select_from(links).where(column == label.id)
-        return self.session.scalar(statement) or 0
 
 
 class CategoryRepository(LabelRepository[Category]):

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 LabelKind = Literal["categories", "tags"]
+LABEL_KINDS: tuple[LabelKind, ...] = ("categories", "tags")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -96,10 +97,24 @@ class UnitOfWork:
         with raising_domain_errors(Base.metadata):
             self.session.flush()
 
-    def refresh_statistics(self, tables: Sequence[str]) -> None:
-        """Refresh the planner's view of these tables after a bulk load, and commit."""
-        refresh_statistics(self.session.connection(), tables)
-        self.commit()
+    def refresh_statistics(self, tables: Sequence[str]) -> bool:
+        """Refresh the planner's view of these tables after a bulk load, and commit.
+
+        Housekeeping, not part of anyone's result: where the database refuses (PostgreSQL
+        lets only an index's owner merge its pending list, say), it is logged and left
+        to autovacuum. Returns whether it was done.
+        """
+        try:
+            refresh_statistics(self.session.connection(), tables)
+            self.commit()
+        except SQLAlchemyError as error:
+            logger.warning(
+                "could not refresh planner statistics (%s); autovacuum will in time",
+                str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0],
+            )
+            self.rollback()
+            return False
+        return True
 
     def rollback(self) -> None:
         self.session.rollback()

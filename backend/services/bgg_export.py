@@ -22,8 +22,9 @@ refused with a reason; no value is ever changed into another. Per column:
 | MinAge            | min_age            | empty, 0          | not a whole number, over 99        |
 | RatingAverage     | average_rating     | empty, 0          | not a number, outside 1..10        |
 | ComplexityAverage | complexity         | empty, 0          | not a number, outside 1..5         |
-| Mechanics         | tags               | empty             | a name over 100 characters         |
-| Domains           | categories         | empty             | a name over 100 characters         |
+| Mechanics         | tags               | empty             | a name over 100 characters, one    |
+| Domains           | categories         | empty             | without letter or digit, or over   |
+|                   |                    |                   | 100 names                          |
 
 PlayTime is one number, the time a play takes; it fills max_play_minutes (what "fits in 90
 minutes" asks about) and leaves min_play_minutes unknown. A row that is not valid UTF-8,
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from backend.models.game import GAME_RULES
-from backend.models.labels import label_name_problems
+from backend.models.labels import MAX_LABELS_PER_GAME, label_name_problems
 
 DELIMITER = ";"
 # Column -> game field, for the columns read as whole numbers or as decimals.
@@ -59,8 +60,10 @@ LABEL_COLUMNS = {"Domains": "categories", "Mechanics": "tags"}
 REQUIRED_COLUMNS = ("ID", "Name", *WHOLE_NUMBERS, *DECIMALS, *LABEL_COLUMNS)
 # A quoted field may span lines; one spanning more than this is an unclosed quote.
 MAX_LINES_PER_ROW = 20
-_WHOLE = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+# ASCII digits only (\d would take Arabic-Indic or full-width ones), and short enough that
+# Python converts them (it refuses integers over 4300 digits).
+_WHOLE = re.compile(r"-?[0-9]{1,15}")
+_DECIMAL = re.compile(r"-?[0-9]{1,15}(?:[.,][0-9]{1,15})?")
 
 
 class ExportFormatError(ValueError):
@@ -149,8 +152,11 @@ def _rows(handle: TextIO) -> Iterator[GameRow | RejectedRow]:
 def _records(handle: TextIO) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each record, a quoted field's line breaks included.
 
-    A quote left open for MAX_LINES_PER_ROW lines is a broken row, not a long field: that
-    first line alone becomes the record (to be refused), and reading resumes on the next.
+    A line ends its record unless a quoted field is still open at its end (a quote opens
+    a field only at the field's start, as the csv module reads it: `12" Heroes` is plain
+    text). A field left open for MAX_LINES_PER_ROW lines is a broken row, not a long
+    field: that first line alone becomes the record (to be refused), and reading resumes
+    on the next line.
     """
     lines = enumerate(handle, start=1)
     # Lines to read again: those after a broken row's first line.
@@ -159,34 +165,50 @@ def _records(handle: TextIO) -> Iterator[tuple[int, str]]:
     def next_line() -> tuple[int, str] | None:
         return backlog.popleft() if backlog else next(lines, None)
 
-    pending: list[tuple[int, str]] = []
-    while True:
-        if not pending:
-            first = next_line()
-            if first is None:
-                return
-            pending = [first]
+    while (first := next_line()) is not None:
+        pending = [first]
+        while _open_quote_at_end("".join(line for _, line in pending)):
+            following = next_line() if len(pending) < MAX_LINES_PER_ROW else None
+            if following is None:
+                break
+            pending.append(following)
         text = "".join(line for _, line in pending)
-        if text.count('"') % 2 == 0:
-            if text.strip():
-                yield pending[0][0], text
-            pending = []
-            continue
-        if len(pending) < MAX_LINES_PER_ROW:
-            following = next_line()
-            if following is not None:
-                pending.append(following)
-                continue
-        yield pending[0]
-        backlog.extendleft(reversed(pending[1:]))
-        pending = []
+        if len(pending) > 1 and (_open_quote_at_end(text) or _split(text) is None):
+            # Not one good record after all: the first line goes alone (to be refused)
+            # and the lines it took are read again on their own.
+            backlog.extendleft(reversed(pending[1:]))
+            pending, text = pending[:1], pending[0][1]
+        if text.strip():
+            yield pending[0][0], text
+
+
+def _open_quote_at_end(text: str) -> bool:
+    """Whether a quoted field is still open at the end of `text` (csv's reading rules)."""
+    in_quotes = False
+    at_field_start = True
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if in_quotes:
+            if character == '"':
+                if text.startswith('"', index + 1):
+                    index += 1  # a doubled quote stands for one quote
+                else:
+                    in_quotes = False
+        elif character == '"' and at_field_start:
+            in_quotes = True
+        at_field_start = not in_quotes and character in (DELIMITER, "\n", "\r")
+        index += 1
+    return in_quotes
 
 
 def _split(text: str) -> list[str] | None:
+    """The fields of exactly one record, or None when the text is not one record."""
     try:
-        return next(csv.reader(io.StringIO(text), delimiter=DELIMITER, strict=True))
-    except (csv.Error, StopIteration):
+        records = list(csv.reader(io.StringIO(text), delimiter=DELIMITER, strict=True))
+    except csv.Error:
         return None
+    return records[0] if len(records) == 1 else None
 
 
 def _row(line: int, text: str, header: list[str]) -> GameRow | RejectedRow:
@@ -268,6 +290,10 @@ def _decimal(text: str) -> float:
 
 def _labels(text: str, column: str, problems: _Problems) -> tuple[str, ...]:
     names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    if len(names) > MAX_LABELS_PER_GAME:
+        detail = f"{column} names {len(names)} labels; a game carries at most {MAX_LABELS_PER_GAME}"
+        problems.add("too_many_labels", detail)
+        return ()
     for name in names:
         for problem in label_name_problems(name):
             problems.add("invalid_label", f"{column} name {name[:40]!r}: {problem}")

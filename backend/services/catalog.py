@@ -8,15 +8,13 @@ from typing import Any
 from backend.errors import BrokenReferenceError
 from backend.models import Game
 from backend.models.labels import Label
-from backend.repositories.unit_of_work import LabelKind, UnitOfWork
-
-LABEL_FIELDS: tuple[LabelKind, ...] = ("categories", "tags")
+from backend.repositories.unit_of_work import LABEL_KINDS, LabelKind, UnitOfWork
 
 
 def add_game(uow: UnitOfWork, fields: Mapping[str, Any]) -> Game:
     """Add a game with its labels (given by id, name or slug) and commit."""
     values = dict(fields)
-    labels = {kind: uow.labels(kind).resolve(values.pop(kind, ())) for kind in LABEL_FIELDS}
+    labels = {kind: uow.labels(kind).resolve(values.pop(kind, ())) for kind in LABEL_KINDS}
     game = uow.games.add(Game(**values, **labels))
     uow.commit()
     return game
@@ -25,7 +23,7 @@ def add_game(uow: UnitOfWork, fields: Mapping[str, Any]) -> Game:
 def change_game(uow: UnitOfWork, game: Game, changes: Mapping[str, Any]) -> Game:
     """Apply the changes sent; a label list sent replaces the game's current one."""
     values = dict(changes)
-    for kind in LABEL_FIELDS:
+    for kind in LABEL_KINDS:
         if kind in values:
             setattr(game, kind, uow.labels(kind).resolve(values.pop(kind)))
     uow.games.update(game, values)
@@ -49,7 +47,7 @@ def rename_label(uow: UnitOfWork, kind: LabelKind, label: Label, name: str) -> L
 def remove_label(uow: UnitOfWork, kind: LabelKind, label: Label) -> None:
     """Remove a label no game carries; one still in use is refused, naming how many use it."""
     repository = uow.labels(kind)
-    in_use = repository.game_count(label)
+    in_use = label.game_count
     if in_use:
         raise BrokenReferenceError(
             f"{repository.entity_name} {label.name!r} is used by {in_use} game(s); "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from backend.models import Category, Game, Tag
+from backend.models import Game
 from backend.repositories.unit_of_work import UnitOfWork
 
 
@@ -217,10 +217,8 @@ def seed_demo_catalog(uow: UnitOfWork) -> int:
     """
     if uow.games.count() > 0:
         return 0
-    categories = {name: Category(name=name) for demo in DEMO_GAMES for name in demo.categories}
-    tags = {name: Tag(name=name) for demo in DEMO_GAMES for name in demo.tags}
-    uow.categories.add_all(categories.values())
-    uow.tags.add_all(tags.values())
+    categories = uow.categories.named(name for demo in DEMO_GAMES for name in demo.categories)
+    tags = uow.tags.named(name for demo in DEMO_GAMES for name in demo.tags)
     for demo in DEMO_GAMES:
         fields = demo._asdict()
         fields["categories"] = [categories[name] for name in demo.categories]

@@ -23,13 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.models.audit import BulkUpdate
 from backend.models.game import GAME_RULES
 from backend.models.labels import slugify
-from backend.repositories.unit_of_work import LabelKind, UnitOfWork
+from backend.repositories.unit_of_work import LABEL_KINDS, LabelKind, UnitOfWork
 from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
 
 DEFAULT_BATCH_SIZE = 5000
 MAX_BATCH_SIZE = 10_000
 IMPORT_ACTOR = "import-games"
-LABEL_KINDS: tuple[LabelKind, ...] = ("categories", "tags")
 REJECTS_HEADER = ("line", "reason", "detail", "original")
 IMPORTED_TABLES = ("games", "categories", "tags", "game_categories", "game_tags")
 
@@ -89,6 +88,9 @@ def import_games(
     import with the domain error, after the batches already committed."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
+    if rejects_path.resolve() == source.resolve():
+        # The rejects file is written afresh: it must never be the export being read.
+        raise ValueError("the rejects file cannot be the export itself")
     summary = ImportSummary(source=source, dry_run=dry_run)
     started = time.monotonic()
     with _RejectsFile(rejects_path) as rejects:
@@ -111,6 +113,17 @@ def import_games(
     return summary
 
 
+@dataclass(frozen=True)
+class _Change:
+    """A stored game that a row changes: its stored values, the values to write, and what
+    differs (field -> [stored, imported])."""
+
+    row: GameRow
+    stored: dict[str, Any]
+    values: dict[str, Any]
+    changes: dict[str, Any]
+
+
 def _import_batch(
     session_factory: sessionmaker[Session],
     source: Path,
@@ -125,23 +138,25 @@ def _import_batch(
         stored = uow.games.stored_by_bgg_id([row.bgg_id for row in rows])
         stored_labels = uow.games.label_slugs([game["id"] for game in stored.values()])
         new: list[GameRow] = []
-        changed: list[tuple[GameRow, dict[str, Any], dict[str, Any]]] = []
+        changed: list[_Change] = []
         unchanged = 0
         for row in rows:
             current = stored.get(row.bgg_id)
             if current is None:
                 new.append(row)
                 continue
-            changes = _changes(row, current, stored_labels[current["id"]])
-            conflicts = GAME_RULES.violations({**current, **row.values})
+            values = _known_over_stored(row, current)
+            conflicts = GAME_RULES.violations({**current, **values})
             if conflicts:
                 # The row is valid alone, but not with what is stored beside it (a
                 # min_play_minutes set by hand above the export's play time, say).
                 detail = "; ".join(f"{c.field}: {c.message}" for c in conflicts)
                 rejects.write(row.rejected("conflicts_with_stored", detail))
                 summary.rejected["conflicts_with_stored"] += 1
-            elif changes:
-                changed.append((row, current, changes))
+                continue
+            changes = _changes(row, values, current, stored_labels[current["id"]])
+            if changes:
+                changed.append(_Change(row, current, values, changes))
             else:
                 unchanged += 1
         if not dry_run:
@@ -153,27 +168,33 @@ def _import_batch(
         summary.unchanged += unchanged
 
 
+def _known_over_stored(row: GameRow, stored: dict[str, Any]) -> dict[str, Any]:
+    """The row's values where it knows them, the stored ones where it does not: an export
+    that says "unknown" (0, empty) never erases what someone entered by hand."""
+    return {name: stored[name] if value is None else value for name, value in row.values.items()}
+
+
 def _changes(
-    row: GameRow, current: dict[str, Any], labels: dict[str, dict[str, str]]
+    row: GameRow,
+    values: dict[str, Any],
+    stored: dict[str, Any],
+    labels: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
-    """Field -> [stored, imported] for what differs, labels compared by slug."""
+    """Field -> [stored, imported] for what differs; labels compared by slug, and an
+    empty list in the export (unknown) leaves the stored labels alone."""
     changes: dict[str, Any] = {
-        name: [current[name], value] for name, value in row.values.items() if current[name] != value
+        name: [stored[name], value] for name, value in values.items() if stored[name] != value
     }
     for kind in LABEL_KINDS:
         imported = _label_names(row, kind)
-        if set(labels[kind]) != {slugify(name) for name in imported}:
+        if imported and set(labels[kind]) != {slugify(name) for name in imported}:
             changes[kind] = [sorted(labels[kind].values()), sorted(imported)]
     return changes
 
 
-def _write(
-    uow: UnitOfWork,
-    new: Sequence[GameRow],
-    changed: Sequence[tuple[GameRow, dict[str, Any], dict[str, Any]]],
-) -> None:
+def _write(uow: UnitOfWork, new: Sequence[GameRow], changed: Sequence[_Change]) -> None:
     """Set-based writes for one batch: labels, inserts, updates, then the links."""
-    written = [*new, *(row for row, _current, _changes in changed)]
+    written = [*new, *(change.row for change in changed)]
     label_ids = {
         kind: uow.labels(kind).ids_by_slug(
             name for row in written for name in _label_names(row, kind)
@@ -188,15 +209,17 @@ def _write(
     )
     uow.games.update_many(
         [
-            BulkUpdate(current["id"], current["version"], row.values, changes)
-            for row, current, changes in changed
+            BulkUpdate(change.stored["id"], change.stored["version"], change.values, change.changes)
+            for change in changed
         ]
     )
     for kind in LABEL_KINDS:
         ids = label_ids[kind]
         added = _links(zip(new_ids, new, strict=True), kind, ids)
         uow.games.link_labels(kind, added, replace=False)
-        relabelled = [(current["id"], row) for row, current, changes in changed if kind in changes]
+        relabelled = [
+            (change.stored["id"], change.row) for change in changed if kind in change.changes
+        ]
         uow.games.link_labels(kind, _links(relabelled, kind, ids), replace=True)
 
 

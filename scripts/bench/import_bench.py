@@ -26,11 +26,11 @@ from typing import Any
 
 import psycopg
 from alembic import command
-from psycopg import sql
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from backend.config import PROJECT_ROOT, AppEnv, Settings
+from backend.db.bulk import copy_values
 from backend.db.engine import make_engine
 from backend.db.migrations import alembic_config
 from backend.models import Base
@@ -115,7 +115,9 @@ def _round(arguments: argparse.Namespace, rows: list[GameRow]) -> Round:
             started = time.perf_counter()
             with connection.transaction():
                 for table, table_rows in tables.items():
-                    _copy(connection, table, table_rows)
+                    names = list(table_rows[0])
+                    values = ([row[name] for name in names] for row in table_rows)
+                    copy_values(connection, table, names, values)
             copy_seconds = time.perf_counter() - started
         copied = _counts(settings)
     if imported != copied:
@@ -160,16 +162,6 @@ def _copy_rows(rows: list[GameRow]) -> dict[str, list[dict[str, Any]]]:
                 linked.add(label_ids[kind][slug])
             tables[links] += [{"game_id": game_id, column: label} for label in linked]
     return tables
-
-
-def _copy(connection: psycopg.Connection[Any], table: str, rows: list[dict[str, Any]]) -> None:
-    names = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(name) for name in names)
-    )
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
 
 
 @contextmanager

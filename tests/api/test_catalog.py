@@ -239,6 +239,7 @@ def test_pages_of_equal_values_never_overlap_or_skip(client: FlaskClient) -> Non
         {"q": ""},
         {"q": "x" * 201},
         {"category": ""},
+        {"tag": [f"Tag {n}" for n in range(11)]},
     ],
 )
 def test_bad_filters_are_422(client: FlaskClient, query: dict[str, Any]) -> None:

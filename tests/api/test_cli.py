@@ -81,6 +81,24 @@ def test_import_games_refuses_a_file_of_another_format(app: Flask, tmp_path: Pat
     assert "missing columns" in result.output
 
 
+def test_import_games_refuses_to_write_rejects_over_the_export(app: Flask, tmp_path: Path) -> None:
+    path = write_export(tmp_path / "victim.csv", export_line())
+    result = app.test_cli_runner().invoke(args=["import-games", str(path), "--rejects", str(path)])
+    assert result.exit_code == 1
+    assert "cannot be the export" in result.output
+    assert path.is_file()
+
+
+def test_seed_demo_reuses_a_label_created_by_hand(app: Flask, client: FlaskClient) -> None:
+    made = client.post("/api/v1/categories", json={"name": "family games"})
+    assert made.status_code == 201
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    families = client.get("/api/v1/categories").json
+    assert [category["name"] for category in families].count("family games") == 1
+    assert next(c for c in families if c["slug"] == "family-games")["game_count"] > 10
+
+
 @pytest.mark.parametrize("arguments", [["--batch-size", "0"], ["--batch-size", "many"]])
 def test_import_games_refuses_bad_options(app: Flask, tmp_path: Path, arguments: list[str]) -> None:
     path = write_export(tmp_path / "club.csv", export_line())

@@ -37,11 +37,18 @@ def test_a_name_with_the_same_slug_is_409(client: FlaskClient, kind: str, duplic
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name", ["", "   ", "x" * 101, None, 5])
+@pytest.mark.parametrize("name", ["", "   ", "---", "x" * 101, "ß" * 60, None, 5])
 def test_a_bad_name_is_422(client: FlaskClient, kind: str, name: object) -> None:
     response = client.post(f"/api/v1/{kind}", json={"name": name})
     assert response.status_code == 422
     assert "name" in response.json["errors"]["json"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_names_differing_only_in_accents_are_two_labels(client: FlaskClient, kind: str) -> None:
+    first, _etag = create_label(client, kind, "Café Games")
+    second, _etag = create_label(client, kind, "Cafe Games")
+    assert (first["slug"], second["slug"]) == ("café-games", "cafe-games")
 
 
 @pytest.mark.parametrize("kind", KINDS)

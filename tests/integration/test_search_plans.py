@@ -54,7 +54,9 @@ def plans(engine: Engine, filters: GameFilters, sort: str = "title") -> str:
         connection = uow.session.connection()
         lines = []
         for statement in (page, count):
-            compiled = statement.compile(dialect=connection.dialect)
+            compiled = statement.compile(
+                dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+            )
             lines += connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
         return "\n".join(lines)
 

@@ -83,9 +83,16 @@ def test_zero_or_empty_means_unknown(
         ({"min_age": 120}, "min_age_range"),
         ({"rating": "11"}, "average_rating_range"),
         ({"rating": "1.234,5"}, "invalid_number"),
+        ({"year": "1" * 5000}, "invalid_number"),
+        ({"bgg_id": "9" * 5000}, "invalid_bgg_id"),
+        ({"bgg_id": "١٢٣"}, "invalid_bgg_id"),
+        ({"min_players": "\uff14"}, "invalid_number"),  # a full-width 4
+        ({"bgg_id": "+7"}, "invalid_bgg_id"),
         ({"complexity": "5,5"}, "complexity_range"),
         ({"mechanics": "Dice Rolling, ---"}, "invalid_label"),
         ({"domains": "x" * 101}, "invalid_label"),
+        ({"mechanics": "ß" * 60}, "invalid_label"),  # "ss" x 60: too long as a slug
+        ({"mechanics": ", ".join(f"Mechanic {n}" for n in range(101))}, "too_many_labels"),
     ],
 )
 def test_a_wrong_value_refuses_the_row_with_its_reason(
@@ -146,12 +153,31 @@ def test_an_unclosed_quote_costs_only_its_own_row(tmp_path: Path) -> None:
     path = write_export(
         tmp_path / "broken.csv",
         export_line(bgg_id=1, name='"Never closed'),
-        *(export_line(bgg_id=number) for number in range(2, 40)),
+        # Quotes further on must not close the broken field and swallow these rows.
+        *(export_line(bgg_id=number, name=f'Game "{number}"') for number in range(2, 40)),
     )
     rows = list(read_export(path))
     rejected = [row for row in rows if isinstance(row, RejectedRow)]
     assert [(row.line, row.reason) for row in rejected] == [(2, "malformed_row")]
-    assert len(rows) == 39
+    assert [row.line for row in rows] == list(range(2, 41))
+    assert rows[1].values["title"] == 'Game "2"'  # type: ignore[union-attr]
+
+
+def test_a_quote_inside_an_unquoted_field_is_plain_text(tmp_path: Path) -> None:
+    path = write_export(
+        tmp_path / "inches.csv",
+        export_line(bgg_id=1, name='12" Heroes'),
+        export_line(bgg_id=2, name="Plain"),
+        export_line(bgg_id=3, name='5" tall'),
+        export_line(bgg_id=4, name="Last"),
+    )
+    rows = list(read_export(path))
+    assert [row.values["title"] for row in rows if isinstance(row, GameRow)] == [
+        '12" Heroes',
+        "Plain",
+        '5" tall',
+        "Last",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,10 @@ from marshmallow import fields, validate
 from backend.api.labels.schemas import LabelSummary
 from backend.api.schemas import ListArguments, Number, Schema, Text, raise_rule_violations
 from backend.models.game import GAME_RULES
-from backend.models.labels import LABEL_NAME_MAX_LENGTH
+from backend.models.labels import LABEL_NAME_MAX_LENGTH, MAX_LABELS_PER_GAME
 
-MAX_LABELS_PER_GAME = 100
+# A filter asks for at most this many labels of a kind at once.
+MAX_FILTER_LABELS = 10
 SORT_KEYS = ("title", "year", "rating", "complexity")
 
 
@@ -115,11 +116,19 @@ class GameListArguments(ListArguments):
     max_complexity = fields.Float(allow_nan=False, validate=validate.Range(min=1.0, max=5.0))
     category = fields.List(
         Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        metadata={"description": "Category name or slug; repeat it to require several."},
+        validate=validate.Length(max=MAX_FILTER_LABELS),
+        metadata={
+            "description": "Category name or slug; repeat it (up to "
+            f"{MAX_FILTER_LABELS} times) to require several."
+        },
     )
     tag = fields.List(
         Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        metadata={"description": "Tag name or slug; repeat it to require several."},
+        validate=validate.Length(max=MAX_FILTER_LABELS),
+        metadata={
+            "description": f"Tag name or slug; repeat it (up to {MAX_FILTER_LABELS} times) "
+            "to require several."
+        },
     )
     year_from = fields.Integer(validate=validate.Range(min=-5000, max=2100))
     year_to = fields.Integer(validate=validate.Range(min=-5000, max=2100))
