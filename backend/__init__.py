@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(engine, read_only=True),
         migration_heads=head_revisions(),
         probe=DatabaseProbe(settings, PROBE_TIMEOUT_SECONDS),
     )

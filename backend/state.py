@@ -19,6 +19,8 @@ class AppState:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    # For requests that only read (GET, HEAD): see make_session_factory.
+    read_session_factory: sessionmaker[Session]
     migration_heads: frozenset[str]
     probe: DatabaseProbe
 

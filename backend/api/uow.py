@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from backend.api.request_context import current_request_id
 from backend.repositories.unit_of_work import UnitOfWork
@@ -10,6 +10,8 @@ from backend.state import app_state
 
 # Until authentication arrives, every request acts anonymously.
 ANONYMOUS_ACTOR = "anonymous"
+# Requests with these methods only read: their Unit of Work is read-only.
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -19,8 +21,10 @@ def init_app(app: Flask) -> None:
 def get_uow() -> UnitOfWork:
     """The Unit of Work of the current request; `/health/live` never calls it, so never connects."""
     if "uow" not in g:
+        state = app_state(current_app)
+        reads_only = request.method in READING_METHODS
         g.uow = UnitOfWork(
-            app_state(current_app).session_factory,
+            state.read_session_factory if reads_only else state.session_factory,
             actor=ANONYMOUS_ACTOR,
             change_reason=g.get("change_reason"),
             request_id=current_request_id(),

@@ -43,6 +43,16 @@ def is_one_of(
     return column.in_(list(values))
 
 
+def is_one_of_parameter(
+    column: ColumnElement[Any], name: str, dialect_name: str
+) -> ColumnElement[bool]:
+    """`column IN :name`, for a statement built once and run with many lists of values;
+    on PostgreSQL `column = ANY(:name)`, so its text (and prepared plan) never changes."""
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def _copy(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     names = list(rows[0])
     dialect = connection.dialect

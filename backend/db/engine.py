@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import select
+import time
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 
@@ -14,6 +17,8 @@ from backend.config import Settings
 from backend.db.pool_monitor import MonitoredQueuePool, PoolMonitor
 
 APPLICATION_NAME = "gamenight"
+# A pooled connection idle this long is tested before use (see _ping_when_in_doubt).
+PING_AFTER_IDLE_SECONDS = 1.0
 # How long a SQLite writer waits for another writer's lock before failing.
 SQLITE_BUSY_TIMEOUT_SECONDS = 5
 # TRADITIONAL makes MariaDB refuse bad values (overlong strings, out-of-range numbers)
@@ -38,10 +43,7 @@ def make_engine(
     connect_timeout = settings.db_connect_timeout
     if timeout_seconds is not None:
         connect_timeout = max(1, math.ceil(min(connect_timeout, timeout_seconds)))
-    options: dict[str, Any] = {
-        "echo": settings.db_echo,
-        "pool_pre_ping": settings.db_pool_pre_ping,
-    }
+    options: dict[str, Any] = {"echo": settings.db_echo}
     if purpose != "app":
         options["poolclass"] = NullPool
     else:
@@ -71,11 +73,54 @@ def make_engine(
         )
     else:
         raise ValueError(f"unsupported database backend {backend!r}")  # Settings refuses it
+    if purpose == "app" and settings.db_pool_pre_ping:
+        _ping_when_in_doubt(engine, PING_AFTER_IDLE_SECONDS)
     if purpose == "app" and settings.db_pool_monitoring:
         PoolMonitor(APPLICATION_NAME, leak_threshold_seconds=settings.db_leak_threshold).attach(
             engine
         )
     return engine
+
+
+def _ping_when_in_doubt(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection before handing it out, when there is reason to doubt it.
+
+    SQLAlchemy's pool_pre_ping tests every checkout: a round trip per request. On
+    PostgreSQL a checkout is tested only when the connection sat idle `idle_seconds` or
+    more (a firewall may have cut it without a word) or when the server wrote to it while
+    it sat idle, which it does only to close it (a restart, `pg_terminate_backend`).
+    Other databases are tested at every checkout. A dead connection is replaced and the
+    checkout retried, so no request sees it.
+    """
+    checks_socket = engine.dialect.name == "postgresql" and hasattr(select, "poll")
+
+    @event.listens_for(engine, "checkin")
+    def _note_idle_since(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_in_doubt(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:
+            return  # opened just now
+        if (
+            checks_socket
+            and time.monotonic() - idle_since < idle_seconds
+            and not _server_wrote_to(dbapi_connection)
+        ):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and tries another (or a new one).
+            raise sa_exc.DisconnectionError("a pooled connection failed its ping") from error
+
+
+def _server_wrote_to(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket has something to read (or was closed)."""
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def pool_monitor(engine: Engine) -> PoolMonitor | None:

@@ -22,12 +22,13 @@ from backend.models.audit import (
 )
 
 ModelT = TypeVar("ModelT", bound=Base)
+ItemT = TypeVar("ItemT")
 
 
-class Page(NamedTuple, Generic[ModelT]):
+class Page(NamedTuple, Generic[ItemT]):
     """One page of a list, with the number of items on every page together."""
 
-    items: list[ModelT]
+    items: list[ItemT]
     total: int
 
 

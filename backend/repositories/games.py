@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal, TypedDict, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
-from backend.db.bulk import insert_rows, is_one_of
+from backend.db.bulk import insert_rows, is_one_of, is_one_of_parameter
 from backend.errors import NotFoundError
 from backend.models import Category, Game, Tag
 from backend.models.labels import slugify
@@ -24,13 +26,47 @@ SORT_COLUMNS = {
     "rating": Game.average_rating,
     "complexity": Game.complexity,
 }
-# A page of games loads its labels in one statement per collection, whatever its size.
-LIST_LOADERS: tuple[ORMOption, ...] = (selectinload(Game.categories), selectinload(Game.tags))
 # One game comes with its labels in two statements: joining both collections would return
 # categories x tags rows (100 x 100 for a well-labelled game).
 DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), selectinload(Game.tags))
 _LIKE_ESCAPE = "/"
 LABEL_MODELS: dict[str, type[Category | Tag]] = {"categories": Category, "tags": Tag}
+
+
+class LabelView(TypedDict):
+    id: UUID
+    name: str
+    slug: str
+
+
+class GameView(TypedDict):
+    """A game as clients read it: its columns, and its labels in name order."""
+
+    id: UUID
+    title: str
+    year_published: int | None
+    min_players: int | None
+    max_players: int | None
+    min_play_minutes: int | None
+    max_play_minutes: int | None
+    min_age: int | None
+    complexity: float | None
+    average_rating: float | None
+    bgg_id: int | None
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    created_by: str
+    updated_by: str
+    change_reason: str | None
+    version: int
+    categories: list[LabelView]
+    tags: list[LabelView]
+
+
+_GAMES = Game.__table__
+_GAME_COLUMNS = tuple(_GAMES.c)
+_GAME_COLUMN_NAMES = tuple(column.name for column in _GAME_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,24 @@ class GameRepository(Repository[Game]):
             raise NotFoundError(self.entity_name, game_id)
         return game
 
+    # Reads for display return plain rows, not ORM objects: nothing in them is changed, and
+    # building and tracking entities is most of what a read costs the app.
+
+    def view(self, game_id: UUID) -> GameView:
+        """The game as clients read it, in two statements (the game joined with its
+        categories, then its tags); NotFoundError if none."""
+        rows = self.session.execute(_GAME_WITH_CATEGORIES, {"game_id": game_id}).all()
+        if not rows:
+            raise NotFoundError(self.entity_name, game_id)
+        game = _game_view(rows[0])
+        game["categories"] = [
+            {"id": row.category_id, "name": row.category_name, "slug": row.category_slug}
+            for row in rows
+            if row.category_id is not None
+        ]
+        game["tags"] = self._labels_of([game_id], "tags")[game_id]
+        return game
+
     def search(
         self,
         filters: GameFilters,
@@ -89,16 +143,39 @@ class GameRepository(Repository[Game]):
         descending: bool = False,
         page: int = 1,
         page_size: int = 20,
-    ) -> Page[Game]:
+    ) -> Page[GameView]:
         """One page of the games matching every filter, with their labels: four statements
         (count, page, categories, tags) whatever the page size."""
-        return self.list(
-            where=self._conditions(filters),
-            order_by=self._order(sort, descending),
-            page=page,
-            page_size=page_size,
-            options=LIST_LOADERS,
+        conditions = self._conditions(filters)
+        total = self.count(*conditions)
+        offset = (page - 1) * page_size
+        if offset >= total:
+            # Past the end: nothing to fetch, and no absurd OFFSET ever reaches the database.
+            return Page([], total)
+        statement = (
+            select(*_GAME_COLUMNS)
+            .where(*conditions)
+            .order_by(*self._order(sort, descending))
+            .offset(offset)
+            .limit(page_size)
         )
+        games = [_game_view(row) for row in self.session.execute(statement)]
+        ids = [game["id"] for game in games]
+        for kind in LABEL_MODELS:
+            labels_of = self._labels_of(ids, kind)
+            for game in games:
+                game[kind] = labels_of[game["id"]]  # type: ignore[literal-required]
+        return Page(games, total)
+
+    def _labels_of(self, game_ids: Sequence[UUID], kind: str) -> dict[UUID, list[LabelView]]:
+        """Each game's labels of one kind, in name order: one statement for all of them."""
+        found: dict[UUID, list[LabelView]] = {game_id: [] for game_id in game_ids}
+        statement = _labels_statement(kind, self.dialect_name)
+        for game_id, label_id, name, slug in self.session.execute(
+            statement, {"game_ids": list(game_ids)}
+        ):
+            found[game_id].append({"id": label_id, "name": name, "slug": slug})
+        return found
 
     def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         """Id, version and updatable columns of the games with these BoardGameGeek ids,
@@ -207,3 +284,45 @@ def _escape_like(text: str) -> str:
         .replace("%", _LIKE_ESCAPE + "%")
         .replace("_", _LIKE_ESCAPE + "_")
     )
+
+
+# Reads built once: SQLAlchemy then finds their compiled SQL without rebuilding their
+# cache key on every request.
+_CATEGORIES = Category.__table__
+_GAME_WITH_CATEGORIES = (
+    select(
+        *_GAME_COLUMNS,
+        _CATEGORIES.c.id.label("category_id"),
+        _CATEGORIES.c.name.label("category_name"),
+        _CATEGORIES.c.slug.label("category_slug"),
+    )
+    .select_from(
+        _GAMES.outerjoin(
+            Category.game_links.join(
+                _CATEGORIES, _CATEGORIES.c.id == Category.game_links.c.category_id
+            ),
+            _GAMES.c.id == Category.game_links.c.game_id,
+        )
+    )
+    .where(_GAMES.c.id == bindparam("game_id"))
+    .order_by(_CATEGORIES.c.name)
+)
+
+
+@cache
+def _labels_statement(kind: str, dialect_name: str) -> Select[Any]:
+    """The labels of one kind of the games in :game_ids, in name order."""
+    label, links = LABEL_MODELS[kind].__table__, LABEL_MODELS[kind].game_links
+    return (
+        select(links.c.game_id, label.c.id, label.c.name, label.c.slug)
+        .join(label, label.c.id == links.c[LABEL_MODELS[kind].game_link_column])
+        .where(is_one_of_parameter(links.c.game_id, "game_ids", dialect_name))
+        .order_by(label.c.name)
+    )
+
+
+def _game_view(row: Sequence[Any]) -> GameView:
+    """A game from a row that starts with its own columns; its labels are filled in after."""
+    view: dict[str, Any] = dict(zip(_GAME_COLUMN_NAMES, row, strict=False))
+    view["categories"], view["tags"] = [], []
+    return cast(GameView, view)

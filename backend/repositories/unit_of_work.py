@@ -1,7 +1,8 @@
 """The Unit of Work: one session, its typed repositories, and an explicit commit.
 
 Leaving the `with` block always rolls back what was not committed and closes the session,
-so the connection returns to the pool on success and on error alike.
+so the connection returns to the pool on success and on error alike. A read-only Unit of
+Work (one from a `read_only` session factory) refuses to write at all.
 """
 
 from __future__ import annotations
@@ -26,16 +27,40 @@ from backend.repositories.labels import CategoryRepository, LabelRepository, Tag
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
+# Session.info key: how a read-only session's transactions end ("commit" or "rollback").
+READ_ONLY_KEY = "read_only_ends_with"
 LabelKind = Literal["categories", "tags"]
 LABEL_KINDS: tuple[LabelKind, ...] = ("categories", "tags")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions whose flushes fill the audit columns and write the audit log."""
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions whose flushes fill the audit columns and write the audit log.
+
+    `read_only` sessions refuse to flush. On PostgreSQL their transactions are also READ
+    ONLY, so the server refuses any write too, and they end with COMMIT: the same as a
+    rollback for a transaction that cannot write, but psycopg forgets every prepared
+    statement of the connection at each ROLLBACK, and then plans each query afresh.
+    """
+    info: dict[str, Any] = {}
+    bind = engine
+    if read_only:
+        if engine.dialect.name == "postgresql":
+            bind = engine.execution_options(postgresql_readonly=True)
+            info[READ_ONLY_KEY] = "commit"
+        else:
+            info[READ_ONLY_KEY] = "rollback"
     # Objects stay readable after commit: the response is built from them without a reload.
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    event.listen(factory, "before_flush", record_changes)
+    factory = sessionmaker(bind=bind, expire_on_commit=False, info=info)
+    event.listen(factory, "before_flush", _refuse_writes if read_only else record_changes)
     return factory
+
+
+class ReadOnlyError(RuntimeError):
+    """A read-only Unit of Work was asked to write: a bug in the caller, never the client's."""
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    raise ReadOnlyError("this unit of work is read-only; changes cannot be saved")
 
 
 class UnitOfWork:
@@ -59,6 +84,7 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
+        self._read_only_ends_with: str | None = self.session.info.get(READ_ONLY_KEY)
         self.session.info[AUDIT_CONTEXT_KEY] = self.context
         self.games = GameRepository(self.session)
         self.categories = CategoryRepository(self.session)
@@ -72,7 +98,10 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            self.rollback()
+            if self._read_only_ends_with == "commit" and not self._has_changes():
+                self.session.commit()  # READ ONLY: nothing to save (see make_session_factory)
+            else:
+                self.rollback()
         except SQLAlchemyError:
             # The connection died (a restart, a failover, a killed backend): the server has
             # already thrown the transaction away, so nothing was committed. Leaving must
@@ -87,8 +116,17 @@ class UnitOfWork:
         repository: LabelRepository[Any] = getattr(self, kind)
         return repository
 
+    @property
+    def read_only(self) -> bool:
+        return self._read_only_ends_with is not None
+
+    def _has_changes(self) -> bool:
+        return bool(self.session.new or self.session.dirty or self.session.deleted)
+
     def commit(self) -> None:
         """Save everything staged so far, or raise the domain error that stopped it."""
+        if self.read_only:
+            raise ReadOnlyError("this unit of work is read-only; it cannot commit")
         with raising_domain_errors(Base.metadata):
             self.session.commit()
 

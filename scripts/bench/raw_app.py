@@ -42,28 +42,23 @@ def _json(payload: Any, status: int = 200) -> Response:
     return Response(json.dumps(payload, default=str), status=status, mimetype="application/json")
 
 
-LABEL_COLUMNS = (
-    "id, name, slug, created_at, updated_at, created_by, updated_by, change_reason, version"
-)
-# Game Night's joined load (SQLAlchemy's own SQL, spelled out): the game with its categories
-# and tags in one statement.
+# Game Night's SQL, spelled out: one game joined with its categories, then its tags; a page
+# of games, then the page's categories and tags, one statement per kind.
 ONE_GAME = (
-    "SELECT " + ", ".join(f"games.{column}" for column in GAME_COLUMNS.split(", ")) + ", "
-    + ", ".join(f"categories_1.{column} AS c_{column}" for column in LABEL_COLUMNS.split(", "))
-    + ", "
-    + ", ".join(f"tags_1.{column} AS t_{column}" for column in LABEL_COLUMNS.split(", "))
-    + " FROM games LEFT OUTER JOIN (game_categories AS game_categories_1 JOIN categories AS "
-    "categories_1 ON categories_1.id = game_categories_1.category_id) ON games.id = "
-    "game_categories_1.game_id LEFT OUTER JOIN (game_tags AS game_tags_1 JOIN tags AS tags_1 "
-    "ON tags_1.id = game_tags_1.tag_id) ON games.id = game_tags_1.game_id "
-    "WHERE games.id = %s::UUID ORDER BY categories_1.name, tags_1.name"
+    "SELECT " + ", ".join(f"games.{column}" for column in GAME_COLUMNS.split(", "))
+    + ", categories.id AS category_id, categories.name AS category_name, categories.slug AS "
+    "category_slug FROM games LEFT OUTER JOIN (game_categories JOIN categories ON "
+    "categories.id = game_categories.category_id) ON games.id = game_categories.game_id "
+    "WHERE games.id = %s::UUID ORDER BY categories.name"
 )  # fmt: skip
-PAGE = f"SELECT {GAME_COLUMNS} FROM games ORDER BY games.title ASC, games.id LIMIT %s OFFSET %s"
+PAGE = (
+    f"SELECT {GAME_COLUMNS} FROM games ORDER BY games.title ASC, games.id "
+    "LIMIT %s::INTEGER OFFSET %s::INTEGER"
+)
 LABELS_OF = {
-    kind: f"SELECT {links}.game_id, "
-    + ", ".join(f"{kind}.{column}" for column in LABEL_COLUMNS.split(", "))
-    + f" FROM {links} JOIN {kind} ON {kind}.id = {links}.{column_name} "
-    f"WHERE {links}.game_id IN ({{}}) ORDER BY {kind}.name"
+    kind: f"SELECT {links}.game_id, {kind}.id, {kind}.name, {kind}.slug FROM {links} "
+    f"JOIN {kind} ON {kind}.id = {links}.{column_name} "
+    f"WHERE {links}.game_id = ANY (%s::UUID[]) ORDER BY {kind}.name"
     for kind, links, column_name in (
         ("categories", "game_categories", "category_id"),
         ("tags", "game_tags", "tag_id"),
@@ -75,17 +70,24 @@ def _label(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {name: row[f"{prefix}{name}"] for name in ("id", "name", "slug")}
 
 
+def _labels_of(cursor: Any, kind: str, ids: list[Any]) -> dict[Any, list[dict[str, Any]]]:
+    by_game: dict[Any, list[dict[str, Any]]] = {game_id: [] for game_id in ids}
+    cursor.execute(LABELS_OF[kind], (ids,))
+    for row in cursor.fetchall():
+        by_game[row["game_id"]].append(_label(row))
+    return by_game
+
+
 @app.get("/api/v1/games/<game_id>")
 def one_game(game_id: str) -> Response:
     with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
         cursor.execute(ONE_GAME, (uuid.UUID(game_id),))
         rows = cursor.fetchall()
-    if not rows:
-        return _json({"code": 404, "status": "Not Found"}, 404)
-    game = {key: value for key, value in rows[0].items() if key[:2] not in ("c_", "t_")}
-    categories = {row["c_id"]: _label(row, "c_") for row in rows if row["c_id"]}
-    tags = {row["t_id"]: _label(row, "t_") for row in rows if row["t_id"]}
-    game["categories"], game["tags"] = list(categories.values()), list(tags.values())
+        if not rows:
+            return _json({"code": 404, "status": "Not Found"}, 404)
+        game = {key: value for key, value in rows[0].items() if not key.startswith("category_")}
+        game["categories"] = [_label(row, "category_") for row in rows if row["category_id"]]
+        game["tags"] = _labels_of(cursor, "tags", [game["id"]])[game["id"]]
     return _json(game)
 
 
@@ -100,14 +102,10 @@ def list_games() -> Response:
         cursor.execute(PAGE, (page_size, (page - 1) * page_size))
         games = cursor.fetchall()
         ids = [game["id"] for game in games]
-        for kind, statement in LABELS_OF.items():
-            by_game: dict[Any, list[dict[str, Any]]] = {game_id: [] for game_id in ids}
-            if ids:
-                cursor.execute(statement.format(", ".join(["%s::UUID"] * len(ids))), ids)
-                for row in cursor.fetchall():
-                    by_game[row["game_id"]].append(_label(row))
+        for kind in LABELS_OF:
+            labels_of = _labels_of(cursor, kind, ids)
             for game in games:
-                game[kind] = by_game[game["id"]]
+                game[kind] = labels_of[game["id"]]
     response = _json(games)
     response.headers["X-Pagination"] = json.dumps({"total": total, "page": page})
     return response

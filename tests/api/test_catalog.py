@@ -45,6 +45,42 @@ def test_labels_are_set_by_name_slug_or_id_and_listed_by_name(
     assert client.get(f"{GAMES}/{game['id']}").json["tags"] == game["tags"]
 
 
+def test_a_game_reads_the_same_alone_in_a_list_and_as_written(
+    client: FlaskClient, labels: dict[str, str]
+) -> None:
+    """Reads build plain rows, writes answer with ORM objects: the JSON must not tell."""
+    game, _etag = create_game(
+        client,
+        categories=["Strategy Games", "Family Games"],
+        tags=["Hand Management", "Dice Rolling", "Cooperative Game"],
+    )
+    bare, _etag = create_game(client, title="Zz no labels")
+    assert [tag["name"] for tag in game["tags"]] == [
+        "Cooperative Game",
+        "Dice Rolling",
+        "Hand Management",
+    ]
+    assert client.get(f"{GAMES}/{game['id']}").json == game
+    assert client.get(f"{GAMES}/{bare['id']}").json == bare
+    assert client.get(GAMES).json == [game, bare]
+
+
+def test_renaming_a_label_changes_the_etag_of_the_games_that_carry_it(
+    client: FlaskClient, labels: dict[str, str]
+) -> None:
+    game, etag = create_game(client, tags=["Dice Rolling"])
+    url = f"{GAMES}/{game['id']}"
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    tag_url = f"/api/v1/tags/{labels['Dice Rolling']}"
+    tag_etag = client.get(tag_url).headers["ETag"]
+    client.patch(tag_url, json={"name": "Dice Chucking"}, headers={"If-Match": tag_etag})
+    fresh = client.get(url, headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert fresh.json["tags"][0]["name"] == "Dice Chucking"
+    stale = client.patch(url, json={"title": "Based on old data"}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+
+
 def test_unknown_labels_are_422_and_nothing_is_written(
     client: FlaskClient, labels: dict[str, str]
 ) -> None:

@@ -47,6 +47,13 @@ def read() -> dict[str, int]:
     return {"games": uow.games.count()}
 
 
+@probe.get("/write-in-a-read")
+def write_in_a_read() -> None:
+    uow = get_uow()
+    uow.games.add(make_game(title="Written by a GET"))
+    uow.commit()
+
+
 @probe.get("/bad-sql")
 def bad_sql() -> None:
     get_uow().session.execute(text("SELECT secret_column FROM no_such_table"))
@@ -110,3 +117,17 @@ def test_an_unexpected_database_error_is_a_bare_500_without_sql(probe_client: Fl
         "status": "Internal Server Error",
     }
     assert "no_such_table" not in response.get_data(as_text=True)
+
+
+def test_reads_get_a_read_only_unit_of_work_and_writes_a_writing_one(
+    probe_client: FlaskClient,
+) -> None:
+    assert probe_client.get("/probe/read").status_code == 200
+    assert seen["uow"].read_only
+    probe_client.post("/probe/write-without-commit")
+    assert not seen["uow"].read_only
+
+
+def test_a_get_that_tries_to_write_fails_and_stores_nothing(probe_client: FlaskClient) -> None:
+    assert probe_client.get("/probe/write-in-a-read").status_code == 500
+    assert probe_client.get("/probe/read").json == {"games": 0}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from backend.config import Settings
+from backend.db import engine as engine_module
 from backend.db.engine import APPLICATION_NAME, make_engine
 
 
@@ -45,7 +48,101 @@ def test_the_pool_follows_the_settings(migrated_settings: Settings) -> None:
         assert engine.pool._max_overflow == 1  # type: ignore[attr-defined]
         assert engine.pool._timeout == 2.0  # type: ignore[attr-defined]
         assert engine.pool._recycle == 600  # type: ignore[attr-defined]
-        assert engine.pool._pre_ping is True
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Engines made after this record each connection test they make."""
+    made: list[object] = []
+    real_make_engine = make_engine
+
+    def make_recording_engine(settings: Settings) -> Engine:
+        engine = real_make_engine(settings)
+        real_ping = engine.dialect.do_ping
+
+        def recording_ping(dbapi_connection: object) -> bool:
+            made.append(dbapi_connection)
+            return real_ping(dbapi_connection)
+
+        monkeypatch.setattr(engine.dialect, "do_ping", recording_ping)
+        return engine
+
+    monkeypatch.setattr(f"{__name__}.make_engine", make_recording_engine)
+    return made
+
+
+def _backend_id(connection: Connection) -> int:
+    if connection.dialect.name == "postgresql":
+        return int(connection.scalar(text("SELECT pg_backend_pid()")))
+    return int(connection.scalar(text("SELECT CONNECTION_ID()")))
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
+    migrated_settings: Settings, pings: list[object]
+) -> None:
+    engine = make_engine(migrated_settings)
+    try:
+        with engine.connect() as connection:
+            doomed = _backend_id(connection)
+        killer = engine_module.make_engine(migrated_settings, purpose="probe")  # no pool
+        with killer.begin() as other:
+            if engine.dialect.name == "postgresql":
+                other.execute(text("SELECT pg_terminate_backend(:id)"), {"id": doomed})
+            else:
+                other.execute(text(f"KILL {doomed}"))
+        killer.dispose()
+        time.sleep(0.2)  # the server closes the socket
+        with engine.connect() as connection:
+            assert _backend_id(connection) != doomed  # no error: a fresh connection
+        assert pings, "the dead connection was not tested"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_on_postgresql_a_connection_used_moments_ago_is_not_tested_again(
+    migrated_settings: Settings, pings: list[object]
+) -> None:
+    engine = make_engine(migrated_settings)
+    try:
+        for _ in range(5):
+            with engine.connect() as connection:
+                connection.scalar(text("SELECT 1"))
+        assert pings == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_on_postgresql_a_connection_idle_past_the_threshold_is_tested(
+    migrated_settings: Settings, pings: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("backend.db.engine.PING_AFTER_IDLE_SECONDS", 0.05)
+    engine = make_engine(migrated_settings)
+    try:
+        with engine.connect() as connection:
+            connection.scalar(text("SELECT 1"))
+        time.sleep(0.1)
+        with engine.connect() as connection:
+            connection.scalar(text("SELECT 1"))
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("mariadb", "sqlite")
+def test_elsewhere_every_reuse_of_a_pooled_connection_is_tested(
+    migrated_settings: Settings, pings: list[object]
+) -> None:
+    engine = make_engine(migrated_settings)
+    try:
+        for _ in range(3):
+            with engine.connect() as connection:
+                connection.scalar(text("SELECT 1"))
+        assert len(pings) == 2  # the first checkout opened the connection
     finally:
         engine.dispose()
 

@@ -14,15 +14,22 @@ from backend.api.extensions import Blueprint
 from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
 from backend.api.uow import get_uow
 from backend.models import Game
-from backend.repositories.games import GameFilters
+from backend.repositories.games import GameFilters, GameView
 from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
 
 
-def etag_data(game: Game) -> dict[str, Any]:
-    """What a game's ETag is computed from: it changes exactly when the version does."""
-    return {"id": str(game.id), "version": game.version}
+def etag_data(game: Game | GameView) -> dict[str, Any]:
+    """What a game's ETag is computed from: its version, which every change to the game
+    bumps, and its labels' names, which a label's rename changes without touching it."""
+    if isinstance(game, Game):
+        game_id, version = game.id, game.version
+        labels = [label.name for label in (*game.categories, *game.tags)]
+    else:
+        game_id, version = game["id"], game["version"]
+        labels = [label["name"] for label in (*game["categories"], *game["tags"])]
+    return {"id": str(game_id), "version": version, "labels": labels}
 
 
 def filters_from(arguments: dict[str, Any]) -> GameFilters:
@@ -41,14 +48,15 @@ def filters_from(arguments: dict[str, Any]) -> GameFilters:
 
 @blp.route("")
 class Games(MethodView):
-    @blp.etag
+    # No ETag on lists: flask-smorest would serialise every page a second time to hash it,
+    # for nothing but a 304 on an unchanged page. Each game has its own.
     @blp.arguments(GameListArguments, location="query")
     @blp.response(200, GameOut(many=True))
     @blp.paginate()
     @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
     def get(
         self, arguments: dict[str, Any], pagination_parameters: PaginationParameters
-    ) -> list[Game]:
+    ) -> list[GameView]:
         """List games matching every filter given, by title unless sorted otherwise."""
         sort: str = arguments["sort"]
         page = get_uow().games.search(
@@ -77,9 +85,9 @@ class GameById(MethodView):
     @blp.etag
     @blp.response(200, GameOut)
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
-    def get(self, game_id: UUID) -> Game:
+    def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
-        game = get_uow().games.get_with_labels(game_id)
+        game = get_uow().games.view(game_id)
         blp.set_etag(etag_data(game))
         return game
 
@@ -102,7 +110,7 @@ class GameById(MethodView):
     def delete(self, game_id: UUID) -> None:
         """Remove a game; needs the game's ETag in If-Match."""
         uow = get_uow()
-        game = uow.games.get_or_raise(game_id)
+        game = uow.games.get_with_labels(game_id)
         blp.check_etag(etag_data(game))
         uow.games.delete(game)
         uow.commit()

@@ -82,8 +82,8 @@ class GameOut(GameFields):
     """A game as the API returns it."""
 
     id = fields.UUID(dump_only=True)
-    categories = fields.List(fields.Nested(LabelSummary), dump_only=True)
-    tags = fields.List(fields.Nested(LabelSummary), dump_only=True)
+    categories = fields.Nested(LabelSummary, many=True, dump_only=True)
+    tags = fields.Nested(LabelSummary, many=True, dump_only=True)
     version = fields.Integer(
         dump_only=True, metadata={"description": "Bumped by every change; the ETag follows it."}
     )
