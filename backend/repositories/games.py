@@ -19,12 +19,17 @@ from backend.models import Category, Game, Tag
 from backend.models.labels import slugify
 from backend.repositories.base import Page, Repository
 
+# Reads for display work on the table, not the mapped class: plain rows, no ORM in the way.
+_GAMES = Game.__table__
+_GAME_COLUMNS = tuple(_GAMES.c)
+_GAME_COLUMN_NAMES = tuple(column.name for column in _GAME_COLUMNS)
+
 SortKey = Literal["title", "year", "rating", "complexity"]
 SORT_COLUMNS = {
-    "title": Game.title,
-    "year": Game.year_published,
-    "rating": Game.average_rating,
-    "complexity": Game.complexity,
+    "title": _GAMES.c.title,
+    "year": _GAMES.c.year_published,
+    "rating": _GAMES.c.average_rating,
+    "complexity": _GAMES.c.complexity,
 }
 # One game comes with its labels in two statements: joining both collections would return
 # categories x tags rows (100 x 100 for a well-labelled game).
@@ -62,11 +67,6 @@ class GameView(TypedDict):
     version: int
     categories: list[LabelView]
     tags: list[LabelView]
-
-
-_GAMES = Game.__table__
-_GAME_COLUMNS = tuple(_GAMES.c)
-_GAME_COLUMN_NAMES = tuple(column.name for column in _GAME_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ class GameRepository(Repository[Game]):
         """One page of the games matching every filter, with their labels: four statements
         (count, page, categories, tags) whatever the page size."""
         conditions = self._conditions(filters)
-        total = self.count(*conditions)
+        counting = select(func.count()).select_from(_GAMES).where(*conditions)
+        total = self.session.scalar(counting) or 0
         offset = (page - 1) * page_size
         if offset >= total:
             # Past the end: nothing to fetch, and no absurd OFFSET ever reaches the database.
@@ -233,46 +234,48 @@ class GameRepository(Repository[Game]):
         conditions: list[ColumnElement[bool]] = []
         if filters.title_contains:
             pattern = "%" + _escape_like(filters.title_contains) + "%"
-            conditions.append(Game.title.ilike(pattern, escape=_LIKE_ESCAPE))
+            conditions.append(_GAMES.c.title.ilike(pattern, escape=_LIKE_ESCAPE))
         if filters.players is not None:
-            conditions += [Game.min_players <= filters.players, Game.max_players >= filters.players]
+            conditions += [
+                _GAMES.c.min_players <= filters.players,
+                _GAMES.c.max_players >= filters.players,
+            ]
         if filters.max_minutes is not None:
             # Fits: even its longest play ends in time. Unknown play times never fit.
-            conditions.append(Game.max_play_minutes <= filters.max_minutes)
+            conditions.append(_GAMES.c.max_play_minutes <= filters.max_minutes)
         if filters.min_complexity is not None:
-            conditions.append(Game.complexity >= filters.min_complexity)
+            conditions.append(_GAMES.c.complexity >= filters.min_complexity)
         if filters.max_complexity is not None:
-            conditions.append(Game.complexity <= filters.max_complexity)
+            conditions.append(_GAMES.c.complexity <= filters.max_complexity)
         if filters.year_from is not None:
-            conditions.append(Game.year_published >= filters.year_from)
+            conditions.append(_GAMES.c.year_published >= filters.year_from)
         if filters.year_to is not None:
-            conditions.append(Game.year_published <= filters.year_to)
+            conditions.append(_GAMES.c.year_published <= filters.year_to)
         for kind, names in (("categories", filters.categories), ("tags", filters.tags)):
             if names:
-                conditions.append(Game.id.in_(_games_labelled_with_all(kind, names)))
+                conditions.append(_GAMES.c.id.in_(_games_labelled_with_all(kind, names)))
         return conditions
 
     def _order(self, sort: SortKey, descending: bool) -> list[Any]:
         column = SORT_COLUMNS[sort]
         ordered = column.desc() if descending else column.asc()
         if sort == "title":
-            return [ordered, Game.id]
+            return [ordered, _GAMES.c.id]
         if self.session.get_bind().dialect.name in ("mysql", "mariadb"):
             # MariaDB has no NULLS LAST; sorting on "is null" first puts unknowns last.
-            return [column.is_(None), ordered, Game.title, Game.id]
-        return [ordered.nulls_last(), Game.title, Game.id]
+            return [column.is_(None), ordered, _GAMES.c.title, _GAMES.c.id]
+        return [ordered.nulls_last(), _GAMES.c.title, _GAMES.c.id]
 
 
 def _games_labelled_with_all(kind: str, names: Sequence[str]) -> Select[Any]:
     """Ids of the games carrying every label of this kind named (by name or slug): one
     subquery however many are asked for."""
-    label = LABEL_MODELS[kind]
-    links = label.game_links
+    label, links = LABEL_MODELS[kind].__table__, LABEL_MODELS[kind].game_links
     slugs = sorted({slugify(name) for name in names})
     return (
         select(links.c.game_id)
-        .join(label, label.id == links.c[label.game_link_column])
-        .where(label.slug.in_(slugs))
+        .join(label, label.c.id == links.c[LABEL_MODELS[kind].game_link_column])
+        .where(label.c.slug.in_(slugs))
         .group_by(links.c.game_id)
         .having(func.count() == len(slugs))
     )

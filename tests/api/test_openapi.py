@@ -65,7 +65,7 @@ def test_every_operation_has_a_one_line_summary(spec: dict[str, Any]) -> None:
         assert operation.get("summary"), key
 
 
-def test_list_documents_pagination_and_etag(spec: dict[str, Any]) -> None:
+def test_list_documents_pagination(spec: dict[str, Any]) -> None:
     listing = operations(spec)[("get", "/api/v1/games")]
     names = {parameter["name"] for parameter in listing["parameters"] if "name" in parameter}
     assert {"page", "page_size"} <= names
@@ -92,3 +92,10 @@ def test_only_the_assets_the_docs_page_needs_are_served(client: FlaskClient, nam
     response = client.get(f"/api/docs/assets/{name}")
     assert response.status_code == 404
     assert response.json["code"] == 404
+
+
+def test_a_games_labels_are_documented_as_label_summaries(spec: dict[str, Any]) -> None:
+    game = spec["components"]["schemas"]["GameOut"]["properties"]
+    for kind in ("categories", "tags"):
+        assert game[kind]["type"] == "array"
+        assert game[kind]["items"]["$ref"].endswith("/LabelSummary")
