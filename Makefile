@@ -8,8 +8,8 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime run serve seed migrate revision import test lint format \
-	bench bench-import clean
+.PHONY: help install install-runtime run serve seed migrate revision import introspect test \
+	lint format bench bench-import clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ import: migrate ## import a board-game export: make import FILE=path.csv [ARGS="
 	@test -n "$(FILE)" || { echo 'usage: make import FILE=path/to/export.csv [ARGS="--dry-run"]' >&2; exit 2; }
 	$(BIN)/flask --app wsgi import-games "$(FILE)" $(ARGS)
 
+introspect: $(RUNTIME_STAMP) ## compare the models with the database at DATABASE_URL: exit 0 in sync, 1 drift, 2 cannot check [ARGS="--format json"]
+	@$(BIN)/python -m scripts.db_introspection $(ARGS)
+
 revision: $(DEV_STAMP) ## new migration from the models: make revision m="what changed"
 	@test -n "$(m)" || { echo 'usage: make revision m="what changed"' >&2; exit 2; }
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
@@ -54,9 +57,13 @@ revision: $(DEV_STAMP) ## new migration from the models: make revision m="what c
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP) ## load-test against a raw psycopg baseline with wrk, then the importer (PostgreSQL at BENCH_POSTGRES_URL); writes docs/benchmarks.md
+bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline), importer, introspection; writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.load_bench
 	$(BIN)/python -m scripts.bench.import_bench
+	$(BIN)/python -m scripts.bench.introspect_bench
+
+bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreSQL and MariaDB databases (BENCH_POSTGRES_URL, BENCH_MARIADB_URL); writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.introspect_bench
 
 bench-import: $(DEV_STAMP) ## benchmark the importer against COPY on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.import_bench $(ARGS)

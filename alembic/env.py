@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from backend.config import Settings
 from backend.db.engine import make_engine
+from backend.db.migrations import only_this_dialects_objects
 from backend.models import Base
 from backend.models.base import UTCDateTime
 
@@ -33,24 +34,6 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
         autogen_context.imports.add("from sqlalchemy.dialects import mysql")
         return 'sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")'
     return False
-
-
-def only_this_dialects_objects(dialect_name: str) -> Any:
-    """An include_object hook that leaves out what the models create only on other dialects
-    (`Index(...).ddl_if(dialect="postgresql")`), which autogenerate does not know to skip."""
-
-    def include_object(
-        obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any
-    ) -> bool:
-        condition = getattr(obj, "_ddl_if", None)
-        if reflected or condition is None or condition.dialect is None:
-            return True
-        dialects = (
-            {condition.dialect} if isinstance(condition.dialect, str) else set(condition.dialect)
-        )
-        return dialect_name in dialects
-
-    return include_object
 
 
 def _configure_options(dialect_name: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -28,3 +30,21 @@ def head_revisions() -> frozenset[str]:
 def applied_revisions(connection: Connection) -> frozenset[str]:
     """The revisions recorded in the database's alembic_version table (empty when none)."""
     return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def only_this_dialects_objects(dialect_name: str) -> Any:
+    """An include_object hook that leaves out what the models create only on other dialects
+    (`Index(...).ddl_if(dialect="postgresql")`), which autogenerate does not know to skip."""
+
+    def include_object(
+        obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any
+    ) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if reflected or condition is None or condition.dialect is None:
+            return True
+        dialects = (
+            {condition.dialect} if isinstance(condition.dialect, str) else set(condition.dialect)
+        )
+        return dialect_name in dialects
+
+    return include_object
