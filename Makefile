@@ -47,7 +47,7 @@ import: migrate ## import a board-game export: make import FILE=path.csv [ARGS="
 	@test -n "$(FILE)" || { echo 'usage: make import FILE=path/to/export.csv [ARGS="--dry-run"]' >&2; exit 2; }
 	$(BIN)/flask --app wsgi import-games "$(FILE)" $(ARGS)
 
-introspect: $(RUNTIME_STAMP) ## compare the models with the database at DATABASE_URL: exit 0 in sync, 1 drift, 2 cannot check [ARGS="--format json"]
+introspect: $(RUNTIME_STAMP) ## compare the models with the database at DATABASE_URL; fails on drift or when it cannot check [ARGS="--format json"]
 	@$(BIN)/python -m scripts.db_introspection $(ARGS)
 
 revision: $(DEV_STAMP) ## new migration from the models: make revision m="what changed"

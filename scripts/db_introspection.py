@@ -43,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _cannot_check(_first_line(error))
     except TimeoutError:
         return _cannot_check(f"no answer within {arguments.timeout:g} s")
+    except Exception as error:  # noqa: BLE001 - whatever it is, a pipeline wants status 2
+        return _cannot_check(f"{type(error).__name__}: {_first_line(error)}")
     elapsed = time.monotonic() - started
     if arguments.format == "json":
         document = {"database": settings.database_url_safe, **report.as_dict()}
@@ -58,11 +60,21 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_positive_seconds,
         default=DEFAULT_TIMEOUT_SECONDS,
         help="give up after this many seconds (connecting, each statement, the whole check)",
     )
     return parser.parse_args(argv)
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
+    return seconds
 
 
 def _check(settings: Settings, timeout_seconds: float) -> Report:

@@ -88,7 +88,7 @@ def _ping_when_in_doubt(engine: Engine, idle_seconds: float) -> None:
     SQLAlchemy's pool_pre_ping tests every checkout: a round trip per request. On
     PostgreSQL a checkout is tested only when the connection sat idle `idle_seconds` or
     more (a firewall may have cut it without a word) or when the server wrote to it while
-    it sat idle, which it does only to close it (a restart, `pg_terminate_backend`).
+    it sat idle, which it mostly does to close it (a restart, `pg_terminate_backend`).
     Other databases are tested at every checkout. A dead connection is replaced and the
     checkout retried, so no request sees it.
     """
@@ -117,10 +117,14 @@ def _ping_when_in_doubt(engine: Engine, idle_seconds: float) -> None:
 
 
 def _server_wrote_to(dbapi_connection: Any) -> bool:
-    """Whether an idle connection's socket has something to read (or was closed)."""
-    poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
-    return bool(poller.poll(0))
+    """Whether an idle connection's socket has something to read or was closed: the server
+    closing it, mostly (a NOTICE or NOTIFY only costs a needless ping)."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except Exception:  # noqa: BLE001 - no socket to look at (a lost connection): in doubt
+        return True
 
 
 def pool_monitor(engine: Engine) -> PoolMonitor | None:

@@ -13,7 +13,7 @@ import math
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -178,6 +178,9 @@ def compare_schema(
             findings += _autoincrement(inspector, table, dialect)
             findings += _checks(inspector, table, dialect)
             findings += _native_enums(inspector, table, dialect)
+            findings += _unnamed_uniques(connection, inspector, table)
+            if dialect == "postgresql":
+                findings += _index_methods(inspector, table, dialect)
     return findings, limitations_of(dialect)
 
 
@@ -187,12 +190,23 @@ def limitations_of(dialect: str) -> list[Limitation]:
             "check",
             "CHECK expressions are compared after normalising how the database rewrites them "
             "(case, quoting, casts, parentheses, BETWEEN); a change of grouping alone is not "
-            "told apart",
-        )
+            "told apart, and an enum-like column's CHECK is compared by the values it allows",
+        ),
+        Limitation(
+            "other",
+            "models against migrations is checked on a scratch SQLite database: what a "
+            "migration does on PostgreSQL or MariaDB only (the trigram index, JSONB, "
+            "collations) is compared with the live database alone",
+        ),
     ]
     if dialect in ("mysql", "mariadb"):
         limitations += [
             Limitation("primary_key", "primary key names: MariaDB names every one PRIMARY"),
+            Limitation(
+                "unique",
+                "a UNIQUE constraint is a unique index on MariaDB: one the models lack is "
+                "reported as an extra unique index",
+            ),
             Limitation("enum_values", "native ENUM columns are compared as column types"),
         ]
     if dialect == "sqlite":
@@ -245,8 +259,9 @@ def _not_the_version_table(name: str | None, type_: str, _parent: Any) -> bool:
 
 
 def _from_alembic(diffs: Iterable[Any], dialect: Dialect) -> list[Finding]:
-    added: dict[tuple[str, str], Finding] = {}
-    removed: dict[tuple[str, str], Finding] = {}
+    added: dict[tuple[str, str | None, str], Finding] = {}
+    removed: dict[tuple[str, str | None, str], Finding] = {}
+    unnamed: list[Finding] = []
     findings: list[Finding] = []
     for diff in _flattened(diffs):
         operation = diff[0]
@@ -266,7 +281,7 @@ def _from_alembic(diffs: Iterable[Any], dialect: Dialect) -> list[Finding]:
             )
             if index.unique:
                 found = _as_error(found)
-            (added if operation.startswith("add") else removed)[found.kind, found.name] = found
+            _pend(added if operation.startswith("add") else removed, unnamed, found)
         elif operation in ("add_constraint", "remove_constraint") and isinstance(
             diff[1], UniqueConstraint
         ):
@@ -275,7 +290,7 @@ def _from_alembic(diffs: Iterable[Any], dialect: Dialect) -> list[Finding]:
             found = _as_error(
                 _presence("unique", _table_name(unique), str(unique.name), operation, what)
             )
-            (added if operation.startswith("add") else removed)[found.kind, found.name] = found
+            _pend(added if operation.startswith("add") else removed, unnamed, found)
         elif operation in ("add_fk", "remove_fk"):
             foreign_key: ForeignKeyConstraint = diff[1]
             what = _foreign_key(foreign_key)
@@ -283,13 +298,11 @@ def _from_alembic(diffs: Iterable[Any], dialect: Dialect) -> list[Finding]:
             found = _as_error(
                 _presence("foreign_key", _table_name(foreign_key), name, operation, what)
             )
-            (added if operation.startswith("add") else removed)[found.kind, found.name] = found
+            _pend(added if operation.startswith("add") else removed, unnamed, found)
         elif operation in ("modify_type", "modify_nullable", "modify_default"):
             findings.append(_column_change(diff, dialect))
         elif operation.endswith("comment"):
-            findings.append(
-                Finding("comment", _comment_table(diff), str(diff[1:3]), "", repr(diff), "warning")
-            )
+            findings.append(_comment(diff))
         else:
             findings.append(Finding("other", None, operation, "", repr(diff), "error"))
     # A table missing or extra takes its indexes with it: one finding says it all.
@@ -304,7 +317,17 @@ def _from_alembic(diffs: Iterable[Any], dialect: Dialect) -> list[Finding]:
         findings.append(
             Finding(wanted.kind, wanted.table, wanted.name, wanted.models, found.database, severity)
         )
-    return findings + list(added.values()) + list(removed.values())
+    return findings + list(added.values()) + list(removed.values()) + unnamed
+
+
+def _pend(
+    pending: dict[tuple[str, str | None, str], Finding], unnamed: list[Finding], found: Finding
+) -> None:
+    """Hold a named object's finding to pair it with its namesake; never pair unnamed ones."""
+    if found.name in ("None", ""):
+        unnamed.append(replace(found, name=f"(unnamed on {found.table})"))
+    else:
+        pending[found.kind, found.table, found.name] = found
 
 
 def _flattened(diffs: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
@@ -344,7 +367,12 @@ def _column_presence(
         return Finding("column", table_name, name, described, ABSENT, "error")
     # An extra column the application never fills breaks its inserts unless it may be
     # left out.
-    harmless = column.nullable or column.server_default is not None
+    harmless = (
+        column.nullable
+        or column.server_default is not None
+        or column.computed is not None
+        or column.autoincrement is True
+    )
     return Finding(
         "column", table_name, name, ABSENT, described, "warning" if harmless else "error"
     )
@@ -365,11 +393,29 @@ def _column_change(diff: tuple[Any, ...], dialect: Dialect) -> Finding:
     )
 
 
-def _comment_table(diff: tuple[Any, ...]) -> str | None:
-    subject = diff[1]
-    if isinstance(subject, Table):
-        return subject.name
-    return str(diff[2]) if len(diff) > 2 else None
+def _comment(diff: tuple[Any, ...]) -> Finding:
+    """("add_table_comment", table, comment in the database), ("remove_table_comment",
+    table), or ("modify_comment", schema, table, column, existing, database, models)."""
+    if isinstance(diff[1], Table):
+        table: Table = diff[1]
+        in_database = diff[2] if diff[0] == "add_table_comment" else "a comment"
+        return Finding(
+            "comment",
+            table.name,
+            table.name,
+            table.comment or ABSENT,
+            str(in_database or ABSENT),
+            "warning",
+        )
+    _schema, table_name, column_name = diff[1:4]
+    return Finding(
+        "comment",
+        table_name,
+        f"{table_name}.{column_name}",
+        str(diff[-1] or ABSENT),
+        str(diff[-2] or ABSENT),
+        "warning",
+    )
 
 
 def _table_name(item: Index | UniqueConstraint | ForeignKeyConstraint) -> str | None:
@@ -442,6 +488,93 @@ def _primary_key(inspector: Inspector, table: Table, dialect: str) -> list[Findi
             "error",
         )
     ]
+
+
+def _index_methods(inspector: Inspector, table: Table, dialect: str) -> list[Finding]:
+    """PostgreSQL's access method, operator classes and partial WHERE of each index, which
+    alembic does not compare: a GIN trigram index rebuilt as a B-tree still has its name
+    and columns, and every ILIKE search turns into a full scan."""
+    live = {index["name"]: index for index in inspector.get_indexes(table.name)}
+    include = only_this_dialects_objects(dialect)
+    findings = []
+    for index in table.indexes:
+        found = live.get(str(index.name))
+        if found is None or not include(index, index.name, "index", False, None):
+            continue
+        options = index.dialect_options["postgresql"]
+        wanted = _method(options.get("using"), options.get("ops"), options.get("where"))
+        reflected = found.get("dialect_options", {})
+        actual = _method(
+            reflected.get("postgresql_using"),
+            reflected.get("postgresql_ops"),
+            reflected.get("postgresql_where"),
+        )
+        if canonical_sql(wanted) != canonical_sql(actual):
+            findings.append(
+                Finding("index", table.name, str(index.name), wanted, actual, "warning")
+            )
+    return findings
+
+
+def _method(using: Any, ops: Any, where: Any) -> str:
+    text = f"USING {str(using or 'btree').lower()}"
+    if ops:
+        text += " (" + ", ".join(f"{column} {ops[column]}" for column in sorted(ops)) + ")"
+    if where is not None:
+        text += f" WHERE {where}"
+    return text
+
+
+def _unnamed_uniques(connection: Connection, inspector: Inspector, table: Table) -> list[Finding]:
+    """UNIQUE constraints without a name, which alembic leaves out: SQLite keeps a `col
+    UNIQUE` written inline without one (and SQLAlchemy's reflection does not see it)."""
+    wanted = {
+        tuple(column.name for column in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    } | {
+        tuple(str(getattr(expression, "name", expression)) for expression in index.expressions)
+        for index in table.indexes
+        if index.unique
+    }
+    named = {
+        tuple(found["column_names"])
+        for found in inspector.get_unique_constraints(table.name)
+        if found.get("name")
+    }
+    if connection.dialect.name == "sqlite":
+        live = _sqlite_unique_columns(connection, table.name)
+    else:
+        live = [
+            tuple(found["column_names"])
+            for found in inspector.get_unique_constraints(table.name)
+            if not found.get("name")
+        ]
+    return [
+        Finding(
+            "unique",
+            table.name,
+            f"(unnamed on {table.name})",
+            ABSENT,
+            f"UNIQUE ({', '.join(columns)})",
+            "error",
+        )
+        for columns in live
+        if columns not in wanted and columns not in named
+    ]
+
+
+def _sqlite_unique_columns(connection: Connection, table: str) -> list[tuple[str, ...]]:
+    """The columns of each UNIQUE constraint SQLite enforces on `table`, named or not."""
+    quoted = table.replace('"', '""')
+    uniques = []
+    for row in connection.exec_driver_sql(f'PRAGMA index_list("{quoted}")').all():
+        name, origin = row[1], row[3]
+        if origin == "u":
+            index = str(name).replace('"', '""')
+            info = connection.exec_driver_sql(f'PRAGMA index_info("{index}")').all()
+            uniques.append(tuple(str(column[2]) for column in sorted(info)))
+    return uniques
 
 
 def _key_description(name: str | None, columns: Sequence[str]) -> str:
@@ -618,7 +751,8 @@ _CAST = re.compile(
 )
 # PostgreSQL writes a negative bound as a cast string: '-5000'::integer.
 _QUOTED_NUMBER = re.compile(
-    r"'(-?\d+(?:\.\d+)?)'::(?:integer|bigint|smallint|numeric|real|double precision)"
+    r"'(-?\d+(?:\.\d+)?)'::(?:integer|bigint|smallint|numeric|real|double precision)",
+    re.IGNORECASE,
 )
 _BETWEEN = re.compile(r"(\w+) between (\S+) and (\S+)")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
@@ -626,11 +760,14 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
 
 def canonical_sql(sqltext: str) -> str:
     """A CHECK expression in one spelling whichever database wrote it back: PostgreSQL adds
-    casts and parentheses and rewrites BETWEEN and TRIM; MariaDB adds backquotes."""
-    text = sqltext.lower().replace("`", "").replace('"', "")
+    casts and parentheses and rewrites BETWEEN and TRIM; MariaDB adds backquotes. String
+    literals keep their case: 'Open' and 'open' differ."""
+    parts = re.split(r"('(?:[^']|'')*')", sqltext)
+    text = "".join(part if part.startswith("'") else part.lower() for part in parts)
+    text = text.replace("`", "").replace('"', "")
     text = _QUOTED_NUMBER.sub(r"\1", text)
     text = _CAST.sub("", text)
-    text = text.replace("trim(both from ", "trim(").replace("!=", "<>")
+    text = re.sub(r"trim\(both from ", "trim(", text).replace("!=", "<>")
     text = re.sub(r"[()]", " ", text)
     text = " ".join(text.split())
     text = _BETWEEN.sub(r"\1 >= \2 and \1 <= \3", text)
@@ -685,14 +822,17 @@ def read_only_engine(url: URL, timeout_seconds: float) -> Engine:
         engine = create_engine(
             url,
             poolclass=NullPool,
-            connect_args={
-                "connect_timeout": seconds,
-                "application_name": "gamenight-introspect",
-                "options": "-c default_transaction_read_only=on "
-                f"-c statement_timeout={seconds * 1000}",
-            },
+            connect_args={"connect_timeout": seconds, "application_name": "gamenight-introspect"},
         )
         session = []
+
+        # Per transaction, not as startup options: PgBouncer refuses those, and a session
+        # setting would stay on a server connection it hands to someone else.
+        @event.listens_for(engine, "begin")
+        def _read_only_transaction(connection: Connection) -> None:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {seconds * 1000}")
+
     elif backend in ("mysql", "mariadb"):
         engine = create_engine(
             url,

@@ -2,7 +2,8 @@
 
 Leaving the `with` block always rolls back what was not committed and closes the session,
 so the connection returns to the pool on success and on error alike. A read-only Unit of
-Work (one from a `read_only` session factory) refuses to write at all.
+Work (one from a `read_only` session factory) refuses to flush or commit; on PostgreSQL
+the server refuses any other write too.
 """
 
 from __future__ import annotations
@@ -98,7 +99,11 @@ class UnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         try:
-            if self._read_only_ends_with == "commit" and not self._has_changes():
+            if (
+                exc_type is None
+                and self._read_only_ends_with == "commit"
+                and not self._has_changes()
+            ):
                 self.session.commit()  # READ ONLY: nothing to save (see make_session_factory)
             else:
                 self.rollback()

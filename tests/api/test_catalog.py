@@ -81,6 +81,20 @@ def test_renaming_a_label_changes_the_etag_of_the_games_that_carry_it(
     assert stale.status_code == 412
 
 
+def test_moving_a_label_name_from_categories_to_tags_changes_the_etag(
+    client: FlaskClient,
+) -> None:
+    for kind in ("categories", "tags"):
+        assert client.post(f"/api/v1/{kind}", json={"name": "Dice"}).status_code == 201
+    game, etag = create_game(client, categories=["Dice"])
+    url = f"{GAMES}/{game['id']}"
+    moved = client.patch(url, json={"categories": [], "tags": ["Dice"]}, headers={"If-Match": etag})
+    assert moved.status_code == 200
+    assert moved.headers["ETag"] != etag
+    assert client.get(url).json == moved.json  # the read path says what the write said
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 200
+
+
 def test_unknown_labels_are_422_and_nothing_is_written(
     client: FlaskClient, labels: dict[str, str]
 ) -> None:

@@ -123,3 +123,14 @@ def test_pgbouncer_mode_turns_off_prepared_statements_and_startup_options() -> N
     )
     assert "options" in plain and "prepare_threshold" not in plain
     assert bouncer["prepare_threshold"] is None and "options" not in bouncer
+
+
+def test_make_introspect_works_through_pgbouncer(
+    pgbouncer_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its read-only and timeout settings are per transaction: PgBouncer refuses startup
+    options, and a session setting would stay behind on a shared server connection."""
+    from scripts.db_introspection import IN_SYNC, main
+
+    assert main(["--url", pgbouncer_url]) == IN_SYNC, capsys.readouterr()
+    assert "In sync." in capsys.readouterr().out

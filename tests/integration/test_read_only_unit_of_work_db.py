@@ -68,6 +68,17 @@ def test_it_reads_what_others_committed(read_factory: Factory, session_factory: 
         assert uow.games.find_by_title("Visible") is not None
 
 
+def test_an_error_on_the_way_out_rolls_back_instead_of_committing(
+    read_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits: list[object] = []
+    with pytest.raises(RuntimeError), UnitOfWork(read_factory) as uow:
+        monkeypatch.setattr(uow.session, "commit", lambda: commits.append("commit"))
+        uow.games.count()
+        raise RuntimeError("the view failed")
+    assert commits == []
+
+
 @pytest.mark.backends("postgresql")
 def test_on_postgresql_the_server_refuses_writes_too(
     read_factory: Factory, session_factory: Factory

@@ -15,6 +15,7 @@ from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, Ga
 from backend.api.uow import get_uow
 from backend.models import Game
 from backend.repositories.games import GameFilters, GameView
+from backend.repositories.unit_of_work import LABEL_KINDS
 from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
@@ -22,14 +23,17 @@ blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The 
 
 def etag_data(game: Game | GameView) -> dict[str, Any]:
     """What a game's ETag is computed from: its version, which every change to the game
-    bumps, and its labels' names, which a label's rename changes without touching it."""
+    bumps, and its labels, which a label's rename changes without touching the game."""
+    data: dict[str, Any]
     if isinstance(game, Game):
-        game_id, version = game.id, game.version
-        labels = [label.name for label in (*game.categories, *game.tags)]
+        data = {"id": str(game.id), "version": game.version}
+        for kind in LABEL_KINDS:
+            data[kind] = [[str(label.id), label.name] for label in getattr(game, kind)]
     else:
-        game_id, version = game["id"], game["version"]
-        labels = [label["name"] for label in (*game["categories"], *game["tags"])]
-    return {"id": str(game_id), "version": version, "labels": labels}
+        data = {"id": str(game["id"]), "version": game["version"]}
+        for kind in LABEL_KINDS:
+            data[kind] = [[str(label["id"]), label["name"]] for label in game[kind]]
+    return data
 
 
 def filters_from(arguments: dict[str, Any]) -> GameFilters:
