@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 import flask
 import flask_smorest
+import marshmallow as ma
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
@@ -45,7 +46,25 @@ STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
 }
 
 
-class StrictParser(FlaskParser):
+class SchemaReusingParser(FlaskParser):
+    """webargs' Flask parser that builds each schema class it is given once, not per request:
+    flask-smorest hands it classes (pagination's own, for one), and a schema instance is
+    reusable across requests and threads."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._instances: dict[type[ma.Schema], ma.Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: flask.Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._instances.get(argmap)
+            if schema is None:
+                schema = self._instances[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
+
+class StrictParser(SchemaReusingParser):
     """webargs' Flask parser that lets each schema's Meta.unknown decide (ours: RAISE),
     refuses bodies that are not JSON (415) or too large (413, chunked ones too), and treats
     JSON that Python will not parse (too deep, over-long integers) as invalid (400)."""
@@ -101,6 +120,7 @@ BODY_ERRORS = (
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+    PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

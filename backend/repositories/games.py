@@ -9,7 +9,16 @@ from functools import cache
 from typing import Any, Literal, TypedDict, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -123,7 +132,8 @@ class GameRepository(Repository[Game]):
     def view(self, game_id: UUID) -> GameView:
         """The game as clients read it, in two statements (the game joined with its
         categories, then its tags); NotFoundError if none."""
-        rows = self.session.execute(_GAME_WITH_CATEGORIES, {"game_id": game_id}).all()
+        connection = self.session.connection()
+        rows = connection.execute(_GAME_WITH_CATEGORIES, {"game_id": game_id}).all()
         if not rows:
             raise NotFoundError(self.entity_name, game_id)
         game = _game_view(rows[0])
@@ -132,7 +142,7 @@ class GameRepository(Repository[Game]):
             for row in rows
             if row.category_id is not None
         ]
-        game["tags"] = self._labels_of([game_id], "tags")[game_id]
+        game["tags"] = self._labels_of(connection, [game_id], "tags")[game_id]
         return game
 
     def search(
@@ -146,35 +156,35 @@ class GameRepository(Repository[Game]):
     ) -> Page[GameView]:
         """One page of the games matching every filter, with their labels: four statements
         (count, page, categories, tags) whatever the page size."""
+        # Core statements on the session's connection: the ORM has nothing to add to them.
+        connection = self.session.connection()
         conditions = self._conditions(filters)
-        counting = select(func.count()).select_from(_GAMES).where(*conditions)
-        total = self.session.scalar(counting) or 0
+        counting = _COUNT_GAMES.where(*conditions) if conditions else _COUNT_GAMES
+        total = connection.scalar(counting) or 0
         offset = (page - 1) * page_size
         if offset >= total:
             # Past the end: nothing to fetch, and no absurd OFFSET ever reaches the database.
             return Page([], total)
-        statement = (
-            select(*_GAME_COLUMNS)
-            .where(*conditions)
-            .order_by(*self._order(sort, descending))
-            .offset(offset)
-            .limit(page_size)
-        )
-        games = [_game_view(row) for row in self.session.execute(statement)]
+        statement = _page_statement(sort, descending, connection.dialect.name)
+        if conditions:
+            statement = statement.where(*conditions)
+        rows = connection.execute(statement, {"offset": offset, "limit": page_size}).all()
+        games = [_game_view(row) for row in rows]
         ids = [game["id"] for game in games]
         for kind in LABEL_MODELS:
-            labels_of = self._labels_of(ids, kind)
+            labels_of = self._labels_of(connection, ids, kind)
             for game in games:
                 game[kind] = labels_of[game["id"]]  # type: ignore[literal-required]
         return Page(games, total)
 
-    def _labels_of(self, game_ids: Sequence[UUID], kind: str) -> dict[UUID, list[LabelView]]:
+    def _labels_of(
+        self, connection: Connection, game_ids: Sequence[UUID], kind: str
+    ) -> dict[UUID, list[LabelView]]:
         """Each game's labels of one kind, in name order: one statement for all of them."""
         found: dict[UUID, list[LabelView]] = {game_id: [] for game_id in game_ids}
-        statement = _labels_statement(kind, self.dialect_name)
-        for game_id, label_id, name, slug in self.session.execute(
-            statement, {"game_ids": list(game_ids)}
-        ):
+        statement = _labels_statement(kind, connection.dialect.name)
+        rows = connection.execute(statement, {"game_ids": list(game_ids)}).all()
+        for game_id, label_id, name, slug in rows:
             found[game_id].append({"id": label_id, "name": name, "slug": slug})
         return found
 
@@ -256,16 +266,6 @@ class GameRepository(Repository[Game]):
                 conditions.append(_GAMES.c.id.in_(_games_labelled_with_all(kind, names)))
         return conditions
 
-    def _order(self, sort: SortKey, descending: bool) -> list[Any]:
-        column = SORT_COLUMNS[sort]
-        ordered = column.desc() if descending else column.asc()
-        if sort == "title":
-            return [ordered, _GAMES.c.id]
-        if self.session.get_bind().dialect.name in ("mysql", "mariadb"):
-            # MariaDB has no NULLS LAST; sorting on "is null" first puts unknowns last.
-            return [column.is_(None), ordered, _GAMES.c.title, _GAMES.c.id]
-        return [ordered.nulls_last(), _GAMES.c.title, _GAMES.c.id]
-
 
 def _games_labelled_with_all(kind: str, names: Sequence[str]) -> Select[Any]:
     """Ids of the games carrying every label of this kind named (by name or slug): one
@@ -310,6 +310,30 @@ _GAME_WITH_CATEGORIES = (
     .where(_GAMES.c.id == bindparam("game_id"))
     .order_by(_CATEGORIES.c.name)
 )
+
+
+_COUNT_GAMES = select(func.count()).select_from(_GAMES)
+
+
+@cache
+def _page_statement(sort: SortKey, descending: bool, dialect_name: str) -> Select[Any]:
+    """A page of games in this order, at :offset and :limit; filters are added per request."""
+    column = SORT_COLUMNS[sort]
+    ordered = column.desc() if descending else column.asc()
+    order: list[Any]
+    if sort == "title":
+        order = [ordered, _GAMES.c.id]
+    elif dialect_name in ("mysql", "mariadb"):
+        # MariaDB has no NULLS LAST; sorting on "is null" first puts unknowns last.
+        order = [column.is_(None), ordered, _GAMES.c.title, _GAMES.c.id]
+    else:
+        order = [ordered.nulls_last(), _GAMES.c.title, _GAMES.c.id]
+    return (
+        select(*_GAME_COLUMNS)
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 @cache

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from backend.db.engine import make_engine
 from backend.models import Game
-from backend.repositories.games import GameFilters, GameRepository
+from backend.repositories.games import GameFilters, GameRepository, _page_statement
 from backend.repositories.unit_of_work import UnitOfWork, make_session_factory
 from backend.services.game_import import import_games
 from tests.conftest import DatabaseServer, migrate
@@ -45,19 +45,18 @@ def plans(engine: Engine, filters: GameFilters, sort: str = "title") -> str:
         games: GameRepository = uow.games
         conditions = games._conditions(filters)
         page = (
-            select(Game.id)
+            _page_statement(sort, False, "postgresql")  # type: ignore[arg-type]
             .where(*conditions)
-            .order_by(*games._order(sort, descending=False))  # type: ignore[arg-type]
-            .limit(20)
+            .params(offset=0, limit=20)
         )
         count = select(func.count()).select_from(Game).where(*conditions)
         connection = uow.session.connection()
         lines = []
         for statement in (page, count):
             compiled = statement.compile(
-                dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+                dialect=connection.dialect, compile_kwargs={"literal_binds": True}
             )
-            lines += connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
+            lines += connection.exec_driver_sql(f"EXPLAIN {compiled}").scalars()
         return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
 """Response schemas written out by hand for speed say exactly what their documented schema
-would."""
+would; argument schemas built once still validate every request."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+import flask
+import marshmallow as ma
 import pytest
+from werkzeug.exceptions import HTTPException
 
+from backend.api.extensions import SchemaReusingParser
 from backend.api.games.schemas import GameOut
 from backend.api.labels.schemas import LabelSummary
 
@@ -29,3 +33,23 @@ def test_a_games_labels_dump_as_label_summary_would(as_objects: bool) -> None:
 
 def test_the_documented_label_fields_are_the_ones_written() -> None:
     assert set(LabelSummary().fields) == {"id", "name", "slug"}
+
+
+def test_argument_parsers_build_each_schema_class_once_and_still_validate() -> None:
+    built: list[ma.Schema] = []
+
+    class PageArguments(ma.Schema):
+        page = ma.fields.Integer(validate=ma.validate.Range(min=1))
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            built.append(self)
+
+    parser = SchemaReusingParser()
+    app = flask.Flask(__name__)
+    for page in (1, 2):
+        with app.test_request_context(f"/?page={page}&other=x"):
+            assert parser.parse(PageArguments, location="query") == {"page": page}
+    with app.test_request_context("/?page=0"), pytest.raises(HTTPException):
+        parser.parse(PageArguments, location="query")
+    assert len(built) == 1
