@@ -88,3 +88,18 @@ class ListArguments(Schema):
         if isinstance(data, Mapping):
             return {key: value for key, value in data.items() if key not in PAGINATION_ARGUMENTS}
         return data
+
+
+class AuditedOut(Schema):
+    """What every audited, versioned entity returns about its own history."""
+
+    version = fields.Integer(
+        dump_only=True, metadata={"description": "Bumped by every change; the ETag follows it."}
+    )
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    updated_by = fields.String(dump_only=True)
+    change_reason = fields.String(
+        dump_only=True, metadata={"description": "X-Change-Reason of the latest change."}
+    )

@@ -70,9 +70,14 @@ def test_rename_needs_if_match_and_the_slug_follows(client: FlaskClient, kind: s
     label, etag = create_label(client, kind, "Thematic")
     url = f"/api/v1/{kind}/{label['id']}"
     assert client.patch(url, json={"name": "Thematic Games"}).status_code == 428
-    renamed = client.patch(url, json={"name": "Thematic Games"}, headers={"If-Match": etag})
+    renamed = client.patch(
+        url,
+        json={"name": "Thematic Games"},
+        headers={"If-Match": etag, "X-Change-Reason": "BGG's spelling"},
+    )
     assert renamed.status_code == 200
     assert (renamed.json["slug"], renamed.json["version"]) == ("thematic-games", 2)
+    assert client.get(url).json["change_reason"] == "BGG's spelling"
     stale = client.patch(url, json={"name": "Other"}, headers={"If-Match": etag})
     assert stale.status_code == 412
 

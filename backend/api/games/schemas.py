@@ -8,7 +8,14 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.api.labels.schemas import LabelSummary
-from backend.api.schemas import ListArguments, Number, Schema, Text, raise_rule_violations
+from backend.api.schemas import (
+    AuditedOut,
+    ListArguments,
+    Number,
+    Schema,
+    Text,
+    raise_rule_violations,
+)
 from backend.models.game import GAME_RULES
 from backend.models.labels import LABEL_NAME_MAX_LENGTH, MAX_LABELS_PER_GAME
 
@@ -96,22 +103,12 @@ class LabelSummaries(fields.Nested):
         ]
 
 
-class GameOut(GameFields):
+class GameOut(GameFields, AuditedOut):
     """A game as the API returns it."""
 
     id = fields.UUID(dump_only=True)
     categories = LabelSummaries()
     tags = LabelSummaries()
-    version = fields.Integer(
-        dump_only=True, metadata={"description": "Bumped by every change; the ETag follows it."}
-    )
-    created_at = fields.AwareDateTime(dump_only=True)
-    updated_at = fields.AwareDateTime(dump_only=True)
-    created_by = fields.String(dump_only=True)
-    updated_by = fields.String(dump_only=True)
-    change_reason = fields.String(
-        dump_only=True, metadata={"description": "X-Change-Reason of the latest change."}
-    )
 
 
 class GameListArguments(ListArguments):

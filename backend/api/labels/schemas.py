@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from backend.api.schemas import ListArguments, Schema, Text
+from backend.api.schemas import AuditedOut, ListArguments, Schema, Text
 from backend.models.labels import label_name_problems
 
 
@@ -31,17 +31,12 @@ class LabelIn(Schema):
             raise ma.ValidationError({"name": problems})
 
 
-class LabelOut(LabelSummary):
+class LabelOut(LabelSummary, AuditedOut):
     """A category or tag with its bookkeeping."""
 
     game_count = fields.Integer(
         dump_only=True, metadata={"description": "How many games carry it."}
     )
-    version = fields.Integer(dump_only=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    updated_at = fields.AwareDateTime(dump_only=True)
-    created_by = fields.String(dump_only=True)
-    updated_by = fields.String(dump_only=True)
 
 
 class LabelListArguments(ListArguments):
