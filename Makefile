@@ -8,8 +8,8 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime run serve seed migrate revision import introspect test \
-	lint format bench bench-import clean
+.PHONY: help install run serve seed migrate revision import introspect test \
+	lint format bench bench-import bench-introspect clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,8 +26,6 @@ $(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
 $(DEV_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@ $(RUNTIME_STAMP)
-
-install-runtime: $(RUNTIME_STAMP)
 
 install: $(DEV_STAMP) ## create .venv and install the pinned runtime and development requirements
 
@@ -63,7 +61,7 @@ bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline
 	$(BIN)/python -m scripts.bench.introspect_bench
 
 bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreSQL and MariaDB databases (BENCH_POSTGRES_URL, BENCH_MARIADB_URL); writes docs/benchmarks.md
-	$(BIN)/python -m scripts.bench.introspect_bench
+	$(BIN)/python -m scripts.bench.introspect_bench $(ARGS)
 
 bench-import: $(DEV_STAMP) ## benchmark the importer against COPY on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.import_bench $(ARGS)

@@ -36,6 +36,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Fails while two labels of a kind differ only in case or accents ("Café" and "Cafe"):
+    # the old collation counts them as one name. MariaDB's DDL is not transactional, so a
+    # failure on tags leaves categories downgraded; `upgrade head` puts both back.
     if op.get_bind().dialect.name not in ("mysql", "mariadb"):
         return
     for table, column in COLUMNS:
