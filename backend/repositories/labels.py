@@ -52,12 +52,15 @@ class LabelRepository(Repository[LabelT]):
         references = list(dict.fromkeys(references))
         if not references:
             return []
-        ids, slugs = [], []
+        # Each reference's key: the id it spells (in any of UUID's spellings), else its slug.
+        keys: dict[str, uuid.UUID | str] = {}
         for reference in references:
             try:
-                ids.append(uuid.UUID(reference))
+                keys[reference] = uuid.UUID(reference)
             except ValueError:
-                slugs.append(slugify(reference))
+                keys[reference] = slugify(reference)
+        ids = [key for key in keys.values() if isinstance(key, uuid.UUID)]
+        slugs = [key for key in keys.values() if isinstance(key, str)]
         found = list(
             self.session.scalars(
                 self.select()
@@ -66,12 +69,8 @@ class LabelRepository(Repository[LabelT]):
                 .order_by(self.model.name)
             )
         )
-        known = {str(label.id) for label in found} | {label.slug for label in found}
-        missing = [
-            reference
-            for reference in references
-            if reference not in known and slugify(reference) not in known
-        ]
+        known = {label.id for label in found} | {label.slug for label in found}
+        missing = [reference for reference, key in keys.items() if key not in known]
         if missing:
             listed = ", ".join(missing)
             raise DomainRuleError(

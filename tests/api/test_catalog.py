@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from tests.api.helpers import GAMES, create_game
+from tests.factories import game_fields
 
 
 @pytest.fixture
@@ -43,6 +45,18 @@ def test_labels_are_set_by_name_slug_or_id_and_listed_by_name(
     ]
     assert [tag["slug"] for tag in game["tags"]] == ["dice-rolling", "hand-management"]
     assert client.get(f"{GAMES}/{game['id']}").json["tags"] == game["tags"]
+
+
+def test_a_label_id_is_known_in_any_spelling_of_its_uuid(
+    client: FlaskClient, labels: dict[str, str]
+) -> None:
+    category = uuid.UUID(labels["Family Games"])
+    spellings = [category.hex, str(category).upper(), f"{{{category}}}", category.urn]
+    for spelling in spellings:
+        game, _etag = create_game(client, categories=[spelling])
+        assert [label["name"] for label in game["categories"]] == ["Family Games"]
+    unknown = client.post(GAMES, json=game_fields(categories=[uuid.uuid4().hex]))
+    assert unknown.status_code == 422
 
 
 def test_a_game_reads_the_same_alone_in_a_list_and_as_written(
