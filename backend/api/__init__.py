@@ -33,8 +33,9 @@ OPENAPI_CONFIG = {
 
 def init_app(app: Flask) -> Api:
     app.config.update(OPENAPI_CONFIG, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
-    request_context.init_app(app)
+    # Metrics first: a request another before_request refuses (a bad header) still counts.
     metrics.init_app(app)
+    request_context.init_app(app)
     uow.init_app(app)
     api = Api(
         app,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -30,7 +31,9 @@ REQUEST_DURATION = Histogram(
 def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_observe)
-    app.add_url_rule("/metrics", "metrics", _metrics)
+    # Read once, as prometheus-client did when first imported.
+    shared = bool(os.environ.get(MULTIPROCESS_DIRECTORY))
+    app.add_url_rule("/metrics", "metrics", partial(_metrics, shared=shared))
 
 
 def _start_timer() -> None:
@@ -48,9 +51,9 @@ def _observe(response: Response) -> Response:
     return response
 
 
-def _metrics() -> Response:
+def _metrics(*, shared: bool) -> Response:
     registry = REGISTRY
-    if os.environ.get(MULTIPROCESS_DIRECTORY):
+    if shared:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

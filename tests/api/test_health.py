@@ -110,6 +110,10 @@ def test_on_postgresql_the_pool_report_has_the_servers_view_and_no_secrets(
 def test_metrics_are_prometheus_text_with_pool_and_http_series(client: FlaskClient) -> None:
     client.get("/api/v1/games")
     client.get("/api/v1/games/00000000-0000-4000-8000-000000000000")
+    refused = client.post(
+        "/api/v1/categories", json={"name": "x"}, headers={"X-Change-Reason": "a\x01b"}
+    )
+    assert refused.status_code == 400
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
@@ -127,6 +131,8 @@ def test_metrics_are_prometheus_text_with_pool_and_http_series(client: FlaskClie
         'http_server_request_duration_seconds_count{method="GET",route="/api/v1/games",status_code="200"}',
         'http_server_request_duration_seconds_count{method="GET",'
         'route="/api/v1/games/<uuid:game_id>",status_code="404"}',
+        'http_server_request_duration_seconds_count{method="POST",route="/api/v1/categories",'
+        'status_code="400"}',
     ):
         assert series in body, series
 
