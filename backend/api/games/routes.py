@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from flask import url_for
@@ -14,7 +14,7 @@ from backend.api.extensions import Blueprint
 from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
 from backend.api.uow import get_uow
 from backend.models import Game
-from backend.repositories.games import GameFilters, GameView
+from backend.repositories.games import GameFilters, GameView, SortKey
 from backend.repositories.unit_of_work import LABEL_KINDS
 from backend.services import catalog
 
@@ -65,7 +65,7 @@ class Games(MethodView):
         sort: str = arguments["sort"]
         page = get_uow().games.search(
             filters_from(arguments),
-            sort=sort.lstrip("-"),  # type: ignore[arg-type]
+            sort=cast(SortKey, sort.lstrip("-")),
             descending=sort.startswith("-"),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,

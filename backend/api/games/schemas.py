@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -18,10 +18,16 @@ from backend.api.schemas import (
 )
 from backend.models.game import GAME_RULES
 from backend.models.labels import LABEL_NAME_MAX_LENGTH, MAX_LABELS_PER_GAME
+from backend.models.rules import RowRules
+from backend.repositories.games import SortKey
 
 # A filter asks for at most this many labels of a kind at once.
 MAX_FILTER_LABELS = 10
-SORT_KEYS = ("title", "year", "rating", "complexity")
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
+# A range asked for must not be upside down, with the same words as a game's own ranges.
+LIST_ARGUMENT_RULES = RowRules(
+    ordered_pairs=(("min_complexity", "max_complexity"), ("year_from", "year_to"))
+)
 
 
 def _labels(kind: str) -> fields.List[Any]:
@@ -158,9 +164,4 @@ class GameListArguments(ListArguments):
 
     @ma.validates_schema
     def _ranges_are_ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        errors = {}
-        for low, high in (("min_complexity", "max_complexity"), ("year_from", "year_to")):
-            if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
-                errors[high] = [f"Must be greater than or equal to {low}."]
-        if errors:
-            raise ma.ValidationError(errors)
+        raise_rule_violations(LIST_ARGUMENT_RULES.violations(data))

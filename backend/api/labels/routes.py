@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from flask import url_for
@@ -17,18 +16,6 @@ from backend.api.uow import get_uow
 from backend.models.labels import Label
 from backend.repositories.unit_of_work import LabelKind
 from backend.services import catalog
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def summary(text: str) -> Callable[[F], F]:
-    """Give a view the one-line docstring flask-smorest turns into its OpenAPI summary."""
-
-    def decorate(view: F) -> F:
-        view.__doc__ = text
-        return view
-
-    return decorate
 
 
 def etag_data(label: Label) -> dict[str, Any]:
@@ -58,7 +45,7 @@ def label_blueprint(
         @blp.response(200, schema_out(many=True))
         @blp.paginate()
         @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
-        @summary(f"List {kind}, by name, with how many games carry each.")
+        @blp.doc(summary=f"List {kind}, by name, with how many games carry each.")
         def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> list[Label]:
             repository = get_uow().labels(kind)
             page = repository.list(
@@ -73,7 +60,7 @@ def label_blueprint(
         @blp.arguments(schema_in)
         @blp.response(201, schema_out, headers={"Location": {"description": "Its URL."}})
         @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
-        @summary(f"Add a {singular}; its slug follows from the name.")
+        @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
         def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
             label = catalog.add_label(get_uow(), kind, new_label["name"])
             blp.set_etag(etag_data(label))
@@ -84,7 +71,7 @@ def label_blueprint(
         @blp.etag
         @blp.response(200, schema_out)
         @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
-        @summary(f"Get a {singular}.")
+        @blp.doc(summary=f"Get a {singular}.")
         def get(self, label_id: UUID) -> Label:
             label = load(label_id)
             blp.set_etag(etag_data(label))
@@ -96,7 +83,7 @@ def label_blueprint(
         @blp.documents_errors(
             HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
         )
-        @summary(f"Rename a {singular}; needs its ETag in If-Match.")
+        @blp.doc(summary=f"Rename a {singular}; needs its ETag in If-Match.")
         def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
             label = load(label_id)
             blp.check_etag(etag_data(label))
@@ -109,7 +96,7 @@ def label_blueprint(
         @blp.documents_errors(
             HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
         )
-        @summary(f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
+        @blp.doc(summary=f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
         def delete(self, label_id: UUID) -> None:
             label = load(label_id)
             blp.check_etag(etag_data(label))
