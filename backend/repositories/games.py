@@ -23,8 +23,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from backend.db.bulk import insert_rows, is_one_of, is_one_of_parameter
+from backend.db.errors import raising_domain_errors
 from backend.errors import NotFoundError
-from backend.models import Category, Game, Tag
+from backend.models import Base, Category, Game, Tag
 from backend.models.labels import slugify
 from backend.repositories.base import Page, Repository
 
@@ -188,29 +189,27 @@ class GameRepository(Repository[Game]):
             found[game_id].append({"id": label_id, "name": name, "slug": slug})
         return found
 
+    # The bulk load's reads and writes: database errors leave them as domain errors, as
+    # they leave insert_many and update_many, so an import stops with a reason, not SQL.
+
     def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         """Id, version and updatable columns of the games with these BoardGameGeek ids,
         as plain values (no ORM objects): what a bulk load compares its rows with."""
         table = Game.__table__
         columns = [table.c[name] for name in ("id", "version", *sorted(self.updatable))]
         matching = is_one_of(table.c.bgg_id, bgg_ids, self.dialect_name)
-        rows = self.session.execute(select(*columns).where(matching))
+        with raising_domain_errors(Base.metadata):
+            rows = self.session.execute(select(*columns).where(matching)).all()
         return {row.bgg_id: dict(row._mapping) for row in rows}
 
     def label_slugs(self, game_ids: Collection[UUID]) -> dict[UUID, dict[str, dict[str, str]]]:
         """For each game: kind ("categories", "tags") -> slug -> name of its labels."""
-        found: dict[UUID, dict[str, dict[str, str]]] = {
-            game_id: {kind: {} for kind in LABEL_MODELS} for game_id in game_ids
-        }
-        for kind, label in LABEL_MODELS.items():
-            links = label.game_links
-            statement = (
-                select(links.c.game_id, label.slug, label.name)
-                .join(label, label.id == links.c[label.game_link_column])
-                .where(is_one_of(links.c.game_id, game_ids, self.dialect_name))
-            )
-            for game_id, slug, name in self.session.execute(statement):
-                found[game_id][kind][slug] = name
+        found: dict[UUID, dict[str, dict[str, str]]] = {game_id: {} for game_id in game_ids}
+        with raising_domain_errors(Base.metadata):
+            connection = self.session.connection()
+            for kind in LABEL_MODELS:
+                for game_id, labels in self._labels_of(connection, list(game_ids), kind).items():
+                    found[game_id][kind] = {label["slug"]: label["name"] for label in labels}
         return found
 
     def link_labels(
@@ -221,17 +220,18 @@ class GameRepository(Repository[Game]):
         if not labels_of:
             return
         links, column = LABEL_MODELS[kind].game_links, LABEL_MODELS[kind].game_link_column
-        connection = self.session.connection()
-        if replace:
-            connection.execute(
-                delete(links).where(is_one_of(links.c.game_id, labels_of, self.dialect_name))
-            )
         pairs = [
             {"game_id": game_id, column: label_id}
             for game_id, label_ids in labels_of.items()
             for label_id in label_ids
         ]
-        insert_rows(connection, links, pairs)
+        with raising_domain_errors(Base.metadata):
+            connection = self.session.connection()
+            if replace:
+                connection.execute(
+                    delete(links).where(is_one_of(links.c.game_id, labels_of, self.dialect_name))
+                )
+            insert_rows(connection, links, pairs)
 
     def find_by_title(self, title: str) -> Game | None:
         """The first game with exactly this title, or None; titles are not unique."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
 from backend.db.maintenance import refresh_statistics
+from backend.errors import DomainError
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
@@ -150,7 +151,8 @@ class UnitOfWork:
         try:
             refresh_statistics(self.session.connection(), tables)
             self.commit()
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, DomainError) as error:
+            # commit() translates: a connection lost here arrives as DatabaseUnavailable.
             logger.warning(
                 "could not refresh planner statistics (%s); autovacuum will in time",
                 str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0],

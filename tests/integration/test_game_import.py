@@ -4,6 +4,7 @@ commit one by one, dry runs, and the whole shared catalog."""
 from __future__ import annotations
 
 import csv
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import PROJECT_ROOT
-from backend.errors import DatabaseUnavailable, StaleObjectError
+from backend.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
 from backend.models import AuditLog, Game
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import UnitOfWork
@@ -175,6 +176,53 @@ def test_the_statistics_refresh_is_best_effort(
     summary = run_import(write_export(tmp_path / "one.csv", export_line(bgg_id=1)))
     assert summary.inserted == 1
     assert "could not refresh planner statistics (must be owner)" in caplog.text
+
+
+def test_a_lost_connection_at_the_statistics_commit_keeps_the_summary(
+    run_import: Callable[..., ImportSummary],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    import backend.repositories.unit_of_work as unit_of_work
+
+    refreshing = {"now": False}
+    original_commit = UnitOfWork.commit
+
+    def refresh(*_args: Any) -> None:
+        refreshing["now"] = True
+
+    def commit(self: UnitOfWork) -> None:
+        if refreshing["now"]:
+            raise DatabaseUnavailable("the database went away")
+        original_commit(self)
+
+    monkeypatch.setattr(unit_of_work, "refresh_statistics", refresh)
+    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    summary = run_import(write_export(tmp_path / "one.csv", export_line(bgg_id=1)))
+    assert summary.inserted == 1
+    assert "could not refresh planner statistics (the database went away)" in caplog.text
+
+
+def test_a_label_gone_before_its_links_are_written_stops_the_batch_with_a_domain_error(
+    run_import: Callable[..., ImportSummary],
+    session_factory: Factory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = GameRepository.link_labels
+
+    def link_to_a_vanished_label(
+        self: GameRepository, kind: str, labels_of: Any, *, replace: bool
+    ) -> None:
+        vanished = {game_id: [*label_ids, uuid.uuid4()] for game_id, label_ids in labels_of.items()}
+        original(self, kind, vanished, replace=replace)
+
+    monkeypatch.setattr(GameRepository, "link_labels", link_to_a_vanished_label)
+    with pytest.raises(BrokenReferenceError):
+        run_import(write_export(tmp_path / "one.csv", export_line(bgg_id=1)))
+    with UnitOfWork(session_factory) as uow:
+        assert uow.games.count() == 0  # the batch was rolled back whole
 
 
 def test_the_rejects_file_cannot_be_the_export(
