@@ -57,6 +57,11 @@ def make_engine(
             options["poolclass"] = MonitoredQueuePool
 
     backend = url.get_backend_name()
+    # PostgreSQL's connections are tested only when in doubt (below); elsewhere at every
+    # reuse, by SQLAlchemy's own pre-ping.
+    ping_when_in_doubt = purpose == "app" and settings.db_pool_pre_ping and backend == "postgresql"
+    if purpose == "app" and settings.db_pool_pre_ping and not ping_when_in_doubt:
+        options["pool_pre_ping"] = True
     if backend == "sqlite":
         engine = _sqlite_engine(url, options, enforce_foreign_keys=purpose == "app")
     elif backend == "postgresql":
@@ -68,12 +73,12 @@ def make_engine(
             url = url.update_query_dict({"charset": "utf8mb4"})
         engine = create_engine(
             url,
-            connect_args=_mariadb_arguments(settings, connect_timeout, timeout_seconds),
+            connect_args=_mariadb_arguments(settings, purpose, connect_timeout, timeout_seconds),
             **options,
         )
     else:
         raise ValueError(f"unsupported database backend {backend!r}")  # Settings refuses it
-    if purpose == "app" and settings.db_pool_pre_ping:
+    if ping_when_in_doubt:
         _ping_when_in_doubt(engine, PING_AFTER_IDLE_SECONDS)
     if purpose == "app" and settings.db_pool_monitoring:
         PoolMonitor(APPLICATION_NAME, leak_threshold_seconds=settings.db_leak_threshold).attach(
@@ -83,16 +88,16 @@ def make_engine(
 
 
 def _ping_when_in_doubt(engine: Engine, idle_seconds: float) -> None:
-    """Test a pooled connection before handing it out, when there is reason to doubt it.
+    """Test a pooled PostgreSQL connection before handing it out, when there is reason to
+    doubt it.
 
-    SQLAlchemy's pool_pre_ping tests every checkout: a round trip per request. On
-    PostgreSQL a checkout is tested only when the connection sat idle `idle_seconds` or
-    more (a firewall may have cut it without a word) or when the server wrote to it while
-    it sat idle, which it mostly does to close it (a restart, `pg_terminate_backend`).
-    Other databases are tested at every checkout. A dead connection is replaced and the
-    checkout retried, so no request sees it.
+    SQLAlchemy's pool_pre_ping tests every checkout: a round trip per request. Here a
+    checkout is tested only when the connection sat idle `idle_seconds` or more (a firewall
+    may have cut it without a word) or when the server wrote to it while it sat idle, which
+    it mostly does to close it (a restart, `pg_terminate_backend`). A dead connection is
+    replaced and the checkout retried, so no request sees it.
     """
-    checks_socket = engine.dialect.name == "postgresql" and hasattr(select, "poll")
+    checks_socket = hasattr(select, "poll")
 
     @event.listens_for(engine, "checkin")
     def _note_idle_since(_dbapi: Any, record: Any) -> None:
@@ -158,10 +163,13 @@ def _postgresql_arguments(
 
 
 def _mariadb_arguments(
-    settings: Settings, connect_timeout: int, timeout_seconds: float | None
+    settings: Settings, purpose: Purpose, connect_timeout: int, timeout_seconds: float | None
 ) -> dict[str, Any]:
     session = f"sql_mode = '{MARIADB_SQL_MODE}'"
-    limit = timeout_seconds if timeout_seconds is not None else settings.db_statement_timeout
+    # As on PostgreSQL: the app's statements are bounded, a migration's ALTER TABLE is not.
+    limit = timeout_seconds
+    if limit is None and purpose == "app":
+        limit = settings.db_statement_timeout
     if limit:
         # The server abandons a statement running longer; the client stops waiting for an
         # answer a little later, should the server be gone rather than slow.

@@ -52,6 +52,7 @@ _MARIADB_TRANSIENT = frozenset(
         1205,  # lock wait timeout
         1213,  # deadlock
         1927,  # connection killed
+        1969,  # statement over max_statement_time (PostgreSQL's statement_timeout is a 503 too)
         2002,  # cannot connect through the socket
         2003,  # cannot connect to the server
         2006,  # server has gone away

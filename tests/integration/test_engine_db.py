@@ -11,6 +11,9 @@ from sqlalchemy.engine import Connection, Engine
 from backend.config import Settings
 from backend.db import engine as engine_module
 from backend.db.engine import APPLICATION_NAME, make_engine
+from backend.db.errors import raising_domain_errors
+from backend.errors import DatabaseUnavailable
+from backend.models import Base
 
 
 @pytest.mark.backends("sqlite")
@@ -32,6 +35,36 @@ def test_mariadb_uses_utf8mb4_and_refuses_bad_values(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT @@character_set_client")) == "utf8mb4"
         assert "STRICT_ALL_TABLES" in connection.scalar(text("SELECT @@SESSION.sql_mode"))
+
+
+@pytest.mark.backends("mariadb")
+def test_mariadb_bounds_the_apps_statements_but_not_migrations(
+    migrated_settings: Settings,
+) -> None:
+    limits = {}
+    for purpose in ("app", "migrations"):
+        engine = make_engine(migrated_settings, purpose=purpose)  # type: ignore[arg-type]
+        with engine.connect() as connection:
+            limits[purpose] = connection.scalar(text("SELECT @@SESSION.max_statement_time"))
+        engine.dispose()
+    assert limits == {"app": migrated_settings.db_statement_timeout, "migrations": 0}
+
+
+@pytest.mark.backends("mariadb")
+def test_a_mariadb_statement_over_its_time_limit_is_database_unavailable(
+    migrated_settings: Settings,
+) -> None:
+    # A short limit for this engine's connections only, so no pooled session keeps it.
+    engine = make_engine(migrated_settings, purpose="probe", timeout_seconds=0.2)
+    try:
+        with (
+            engine.connect() as connection,
+            pytest.raises(DatabaseUnavailable),
+            raising_domain_errors(Base.metadata),
+        ):
+            connection.execute(text("SELECT SLEEP(2)"))
+    finally:
+        engine.dispose()
 
 
 def test_the_pool_follows_the_settings(migrated_settings: Settings) -> None:
