@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,17 +25,17 @@ class DatabaseProbe:
 
     Each question runs on a helper thread and an unpooled connection, so an unanswered
     probe never holds one of the requests' pooled connections; the server is told to give
-    up on the statement after the deadline too. While a probe that missed its deadline is
-    still waiting, the next fails at once instead of starting another, so a hanging
-    database costs at most one thread and one connection per worker; probes that answer
-    in time may run side by side.
+    up on the statement after the deadline too. Probes take turns: one connection per
+    worker at most (what the start-up connection budget counts), and while one that missed
+    its deadline is still waiting, the next waits for it until its own deadline, then
+    fails; a hanging database costs one thread and one connection per worker.
     """
 
     def __init__(self, settings: Settings, timeout_seconds: float) -> None:
         self.timeout_seconds = timeout_seconds
         self._engine = make_engine(settings, purpose="probe", timeout_seconds=timeout_seconds)
-        self._lock = threading.Lock()
-        self._stuck: threading.Thread | None = None
+        # Held from the start of a question until its helper thread is done with it.
+        self._turn = threading.Lock()
 
     @property
     def dialect_name(self) -> str:
@@ -50,18 +51,20 @@ class DatabaseProbe:
 
     def _ask(self, question: Callable[[Connection], T]) -> T:
         """TimeoutError past the deadline, or the SQLAlchemy error that stopped the question."""
+        deadline = time.monotonic() + self.timeout_seconds
+        if not self._turn.acquire(timeout=self.timeout_seconds):
+            raise TimeoutError("an earlier probe is still waiting for the database")
         outcome: dict[str, Any] = {}
-        with self._lock:
-            if self._stuck is not None and self._stuck.is_alive():
-                raise TimeoutError("an earlier probe is still waiting for the database")
-            helper = threading.Thread(
-                target=self._run, args=(question, outcome), name="database-probe", daemon=True
-            )
+        helper = threading.Thread(
+            target=self._run, args=(question, outcome), name="database-probe", daemon=True
+        )
+        try:
             helper.start()
-        helper.join(self.timeout_seconds)
+        except BaseException:
+            self._turn.release()
+            raise
+        helper.join(max(0.0, deadline - time.monotonic()))
         if helper.is_alive():
-            with self._lock:
-                self._stuck = helper
             raise TimeoutError(f"the database did not answer within {self.timeout_seconds}s")
         if "error" in outcome:
             raise outcome["error"]
@@ -75,6 +78,8 @@ class DatabaseProbe:
                 outcome["answer"] = question(connection)
         except Exception as error:  # noqa: BLE001 - handed to the waiting thread, re-raised
             outcome["error"] = error
+        finally:
+            self._turn.release()
 
     def _limit_statement_time(self, connection: Connection) -> None:
         dialect = connection.dialect.name
