@@ -11,7 +11,11 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 
-_SECONDS_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Upper bounds (seconds) of the histogram buckets, here and in /health/pool: from the
+# sub-millisecond checkouts of an idle pool to the multi-second waits of an exhausted one.
+WAIT_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+USE_BUCKETS = (*WAIT_BUCKETS, 30.0, 60.0)
+CREATE_BUCKETS = WAIT_BUCKETS
 _POOL = ("pool_name",)
 
 CONNECTION_COUNT = Gauge(
@@ -41,19 +45,19 @@ WAIT_TIME = Histogram(
     "db_client_connection_wait_time_seconds",
     "Time to obtain a connection from the pool.",
     _POOL,
-    buckets=_SECONDS_BUCKETS,
+    buckets=WAIT_BUCKETS,
 )
 USE_TIME = Histogram(
     "db_client_connection_use_time_seconds",
     "Time between checking a connection out and returning it.",
     _POOL,
-    buckets=(*_SECONDS_BUCKETS, 30.0, 60.0),
+    buckets=USE_BUCKETS,
 )
 CREATE_TIME = Histogram(
     "db_client_connection_create_time_seconds",
     "Time to open a new connection to the database.",
     _POOL,
-    buckets=_SECONDS_BUCKETS,
+    buckets=CREATE_BUCKETS,
 )
 CHECKOUTS = Counter("db_client_connection_checkouts", "Connections handed out by the pool.", _POOL)
 OPENED = Counter("db_client_connection_opened", "Connections opened to the database.", _POOL)

@@ -24,11 +24,6 @@ from backend.db import pool_metrics
 
 logger = logging.getLogger(__name__)
 
-# Upper bounds (seconds) of the histogram buckets: from sub-millisecond checkouts of an idle
-# pool to the multi-second waits of an exhausted one.
-WAIT_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-USE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-CREATE_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 # /health/pool: warn from this share of the pool in use, fail when a request has been
 # waiting longer than this or a checkout timed out within the last minute.
 WARN_UTILISATION = 0.8
@@ -146,9 +141,9 @@ class PoolMonitor:
         self._engine: Engine | None = None
         self.checkouts = self.opened = self.closed = self.invalidated = 0
         self.connect_errors = self.timeouts = 0
-        self.wait_time = Histogram(WAIT_BUCKETS)
-        self.use_time = Histogram(USE_BUCKETS)
-        self.create_time = Histogram(CREATE_BUCKETS)
+        self.wait_time = Histogram(pool_metrics.WAIT_BUCKETS)
+        self.use_time = Histogram(pool_metrics.USE_BUCKETS)
+        self.create_time = Histogram(pool_metrics.CREATE_BUCKETS)
         self._waiting: dict[int, float] = {}
         self._next_wait_token = 0
         self._held: dict[int, _Holding] = {}

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from backend.config import Settings
+from backend.db import pool_metrics
 from backend.db.engine import make_engine, pool_monitor
 from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, holding_for
 from tests.conftest import settings_for
@@ -69,6 +70,14 @@ def test_counters_and_histograms_count_what_happened(
     assert histograms["use_time"]["count"] == 2
     assert histograms["use_time"]["sum_seconds"] >= 0.05
     assert histograms["create_time"]["count"] == counters["opened"]
+    # /health/pool and /metrics bucket the same way.
+    for name, metric in (
+        ("wait_time", pool_metrics.WAIT_TIME),
+        ("use_time", pool_metrics.USE_TIME),
+        ("create_time", pool_metrics.CREATE_TIME),
+    ):
+        metric_bounds = [f"le_{bound:g}" for bound in metric._upper_bounds[:-1]]  # type: ignore[attr-defined]
+        assert list(histograms[name]["buckets"]) == metric_bounds, name
     engine.dispose()
     assert monitor.snapshot()["counters"]["closed"] >= 1
 
