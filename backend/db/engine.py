@@ -188,7 +188,8 @@ def _sqlite_engine(url: URL, options: dict[str, Any], *, enforce_foreign_keys: b
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        # Pooled connections move between gunicorn's threads; the pool keeps each to one at a time.
+        # The busy timeout makes a second writer wait instead of failing at once. Pooled
+        # connections move between gunicorn's threads; the pool keeps each to one at a time.
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         **options,
     )
@@ -198,10 +199,8 @@ def _sqlite_engine(url: URL, options: dict[str, Any], *, enforce_foreign_keys: b
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA foreign_keys = {'ON' if enforce_foreign_keys else 'OFF'}")
-            # WAL lets readers proceed while one writer writes; the busy timeout makes a
-            # second writer wait instead of failing at once.
+            # WAL lets readers proceed while one writer writes.
             cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         finally:
             cursor.close()
 
