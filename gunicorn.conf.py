@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 # prometheus-client picks its multiprocess mode when first imported: before the app is.
 # Workers write their metrics to files there; /metrics adds them up.
@@ -22,10 +22,18 @@ from backend.config import Settings, SettingsError  # noqa: E402
 from backend.db.capacity import CapacityError, check_connection_budget  # noqa: E402
 from backend.state import app_state  # noqa: E402
 
+
+def _refuse_to_start(reason: str) -> NoReturn:
+    """Stop before any worker, leaving no metrics directory of ours behind."""
+    if _own_metrics_directory:
+        shutil.rmtree(_metrics_directory, ignore_errors=True)
+    sys.exit(f"gamenight: {reason}")
+
+
 try:
     _settings = Settings.from_env()
 except SettingsError as error:
-    sys.exit(f"gamenight: {error}")
+    _refuse_to_start(str(error))
 
 bind = _settings.server_bind
 workers = _settings.server_workers
@@ -52,7 +60,7 @@ def on_starting(server: Any) -> None:
     try:
         budget = check_connection_budget(_settings, workers)
     except CapacityError as error:
-        sys.exit(f"gamenight: {error}")
+        _refuse_to_start(str(error))
     except Exception as error:  # noqa: BLE001 - an unreachable database must not stop a start
         server.log.warning("could not check the connection budget: %s", type(error).__name__)
         return

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.servers import free_port
 
 BIN_DIRECTORIES = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
 
 def available() -> bool:
     return bool(BIN_DIRECTORIES) and (os.geteuid() != 0 or shutil.which("runuser") is not None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -39,7 +33,7 @@ class ThrowawayCluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def create(self) -> ThrowawayCluster:
-        self.port = _free_port()
+        self.port = free_port()
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from backend.config import PROJECT_ROOT
 from tests.conftest import DatabaseServer, migrate
+from tests.servers import free_port, start_gunicorn
 
 STARTUP_SECONDS = 30
 
@@ -30,13 +27,6 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def gunicorn_server(
     database_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
@@ -45,23 +35,15 @@ def gunicorn_server(
     migrate(settings)
     port = free_port()
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    environment = {
-        **os.environ,
-        "ENV_FILE": "",
-        "APP_ENV": "test",
-        "DATABASE_URL": settings.database_url,
-        "SERVER_BIND": f"127.0.0.1:{port}",
-        "SERVER_WORKERS": "2",
-        "SERVER_THREADS": "2",
-    }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_gunicorn(
+        {
+            "DATABASE_URL": settings.database_url,
+            "SERVER_BIND": f"127.0.0.1:{port}",
+            "SERVER_WORKERS": "2",
+            "SERVER_THREADS": "2",
+        },
+        log_path,
+    )
     server = RunningServer(f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_until_live(server, process)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from backend.config import PROJECT_ROOT
 from backend.db.capacity import CapacityError, check_connection_budget, connection_budget
 from tests.conftest import settings_for
-from tests.e2e.conftest import free_port
+from tests.servers import free_port, start_gunicorn
 from tests.throwaway_postgres import ThrowawayCluster
 
 
@@ -52,26 +49,22 @@ def test_no_check_behind_pgbouncer_or_off_postgresql(throwaway_postgres: Throwaw
 def test_gunicorn_refuses_to_start_when_the_pools_would_not_fit(
     throwaway_postgres: ThrowawayCluster, workers: int, starts: bool, tmp_path: Path
 ) -> None:
-    environment = {
-        **os.environ,
-        "ENV_FILE": "",
-        "APP_ENV": "test",
-        "DATABASE_URL": throwaway_postgres.admin_url,
-        "SERVER_BIND": f"127.0.0.1:{free_port()}",
-        "SERVER_WORKERS": str(workers),
-        "SERVER_THREADS": "2",
-        "DB_POOL_SIZE": "3",
-        "DB_MAX_OVERFLOW": "2",
-    }
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    # gunicorn.conf.py makes its metrics directory here: a refused start must remove it too.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    process = start_gunicorn(
+        {
+            "DATABASE_URL": throwaway_postgres.admin_url,
+            "SERVER_BIND": f"127.0.0.1:{free_port()}",
+            "SERVER_WORKERS": str(workers),
+            "SERVER_THREADS": "2",
+            "DB_POOL_SIZE": "3",
+            "DB_MAX_OVERFLOW": "2",
+            "TMPDIR": str(scratch),
+        },
+        log,
+    )
     try:
         deadline = time.monotonic() + 30
         while process.poll() is None and "Booting worker" not in log.read_text():
@@ -96,3 +89,4 @@ def test_gunicorn_refuses_to_start_when_the_pools_would_not_fit(
         assert "Booting worker" not in text, text
         assert process.returncode != 0
         assert "refusing to start: SERVER_WORKERS (8) x" in text
+    assert list(scratch.iterdir()) == []

@@ -18,6 +18,7 @@ from backend.db.engine import make_engine
 from backend.db.introspection import read_only_engine
 from scripts.db_introspection import CANNOT_CHECK, DRIFT, IN_SYNC, main
 from tests.conftest import migrate
+from tests.servers import free_port
 
 
 @pytest.fixture
@@ -96,10 +97,7 @@ def test_a_bad_url_cannot_be_checked(capsys: pytest.CaptureFixture[str]) -> None
 
 @pytest.mark.backends("postgresql")
 def test_an_unreachable_server_cannot_be_checked(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
-    assert main(["--url", f"postgresql://nobody@127.0.0.1:{free_port}/none"]) == CANNOT_CHECK
+    assert main(["--url", f"postgresql://nobody@127.0.0.1:{free_port()}/none"]) == CANNOT_CHECK
     error = capsys.readouterr().err
     assert error.startswith("cannot check the database: ")
     assert len(error.strip().splitlines()) == 1

@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, text
 from backend import create_app
 from backend.state import app_state
 from tests.conftest import migrate, settings_for
-from tests.e2e.conftest import free_port
 from tests.factories import game_fields
+from tests.servers import free_port
 from tests.throwaway_postgres import ThrowawayCluster
 
 pytestmark = pytest.mark.slow

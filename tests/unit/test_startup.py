@@ -6,7 +6,6 @@ import os
 import runpy
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,20 +51,22 @@ def test_invalid_settings_stop_the_app_with_a_message_naming_them() -> None:
     assert "hunter2" not in result.stderr
 
 
-def load_gunicorn_config(monkeypatch: pytest.MonkeyPatch, **environment: str) -> dict[str, Any]:
+def load_gunicorn_config(
+    monkeypatch: pytest.MonkeyPatch, metrics_directory: Path, **environment: str
+) -> dict[str, Any]:
     monkeypatch.setenv("ENV_FILE", "")
     # The config points prometheus-client at a shared directory; keep that out of this process.
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gamenight-test-"))
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_directory))
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
 
 
 def test_gunicorn_takes_bind_workers_and_threads_from_the_settings(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = load_gunicorn_config(
-        monkeypatch, SERVER_BIND="0.0.0.0:9100", SERVER_WORKERS="3", SERVER_THREADS="5"
+        monkeypatch, tmp_path, SERVER_BIND="0.0.0.0:9100", SERVER_WORKERS="3", SERVER_THREADS="5"
     )
     assert (config["bind"], config["workers"], config["threads"]) == ("0.0.0.0:9100", 3, 5)
     assert config["worker_class"] == "gthread"
@@ -73,16 +74,18 @@ def test_gunicorn_takes_bind_workers_and_threads_from_the_settings(
     assert "%({x-request-id}o)s" in config["access_log_format"]
 
 
-def test_gunicorn_refuses_to_start_on_invalid_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gunicorn_refuses_to_start_on_invalid_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with pytest.raises(SystemExit) as caught:
-        load_gunicorn_config(monkeypatch, SERVER_WORKERS="lots")
+        load_gunicorn_config(monkeypatch, tmp_path, SERVER_WORKERS="lots")
     assert "SERVER_WORKERS must be a whole number" in str(caught.value.code)
 
 
 def test_post_fork_drops_inherited_connections_without_closing_them(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    config = load_gunicorn_config(monkeypatch)
+    config = load_gunicorn_config(monkeypatch, tmp_path)
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'fork.db'}"))
     engine = app_state(app).engine
     calls: list[dict[str, Any]] = []
