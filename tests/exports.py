@@ -1,8 +1,13 @@
-"""Small export files written by the tests themselves, in the bgg_dataset.csv format."""
+"""Small export files written by the tests themselves, in the bgg_dataset.csv format, and
+where the real one lies when ../shared is beside the repository."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from backend.config import PROJECT_ROOT
+
+SHARED_CATALOG = PROJECT_ROOT.parent / "shared" / "data" / "bgg_dataset.csv"
 
 HEADER = (
     "ID;Name;YearPublished;MinPlayers;MaxPlayers;PlayTime;MinAge;UsersRated;RatingAverage;"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.helpers import GAMES, create_game
+from tests.api.helpers import GAMES, create_game, create_label
 from tests.factories import game_fields
 
 
@@ -21,7 +21,7 @@ def labels(client: FlaskClient) -> dict[str, str]:
         "tags": ["Dice Rolling", "Hand Management", "Cooperative Game"],
     }.items():
         for name in names:
-            ids[name] = client.post(f"/api/v1/{kind}", json={"name": name}).json["id"]
+            ids[name] = create_label(client, kind, name)[0]["id"]
     return ids
 
 

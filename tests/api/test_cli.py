@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.services.demo_catalog import DEMO_GAMES
-from tests.api.helpers import GAMES, game_count
+from tests.api.helpers import GAMES, create_label, game_count
 from tests.exports import export_line, write_export
 
 
@@ -83,15 +83,16 @@ def test_import_games_refuses_a_file_of_another_format(app: Flask, tmp_path: Pat
 
 def test_import_games_refuses_to_write_rejects_over_the_export(app: Flask, tmp_path: Path) -> None:
     path = write_export(tmp_path / "victim.csv", export_line())
+    before = path.read_bytes()
     result = app.test_cli_runner().invoke(args=["import-games", str(path), "--rejects", str(path)])
     assert result.exit_code == 1
     assert "cannot be the export" in result.output
     assert path.is_file()
+    assert path.read_bytes() == before
 
 
 def test_seed_demo_reuses_a_label_created_by_hand(app: Flask, client: FlaskClient) -> None:
-    made = client.post("/api/v1/categories", json={"name": "family games"})
-    assert made.status_code == 201
+    create_label(client, "categories", "family games")
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     families = client.get("/api/v1/categories").json

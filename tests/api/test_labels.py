@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.helpers import GAMES, create_game
+from tests.api.helpers import GAMES, create_game, create_label
 
 KINDS = ["categories", "tags"]
-
-
-def create_label(client: FlaskClient, kind: str, name: str) -> tuple[dict[str, object], str]:
-    response = client.post(f"/api/v1/{kind}", json={"name": name})
-    assert response.status_code == 201, response.json
-    return response.json, response.headers["ETag"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -13,17 +13,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.config import PROJECT_ROOT
 from backend.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
 from backend.models import AuditLog, Game
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.services.game_import import ImportSummary, import_games
-from tests.exports import export_line, write_export
+from tests.exports import SHARED_CATALOG, export_line, write_export
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 Factory = sessionmaker[Session]
-SHARED_CATALOG = PROJECT_ROOT.parent / "shared" / "data" / "bgg_dataset.csv"
 
 
 @pytest.fixture

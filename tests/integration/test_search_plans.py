@@ -17,7 +17,7 @@ from backend.repositories.games import GameFilters, GameRepository, _page_statem
 from backend.repositories.unit_of_work import UnitOfWork, make_session_factory
 from backend.services.game_import import import_games
 from tests.conftest import DatabaseServer, migrate
-from tests.integration.test_game_import import SHARED_CATALOG
+from tests.exports import SHARED_CATALOG
 
 pytestmark = [
     pytest.mark.backends("postgresql"),

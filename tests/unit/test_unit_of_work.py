@@ -46,17 +46,20 @@ def test_an_error_in_the_block_rolls_back_closes_and_propagates() -> None:
     assert factory.sessions[0].calls == ["rollback", "close"]
 
 
+class DeadConnectionSession(RecordingSession):
+    """A session whose connection died: its rollback fails."""
+
+    def rollback(self) -> None:
+        raise OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
+
+    def invalidate(self) -> None:
+        self.calls.append("invalidate")
+
+
 def test_a_rollback_on_a_dead_connection_discards_it_and_leaving_still_succeeds(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    class DeadConnection(RecordingSession):
-        def rollback(self) -> None:
-            raise OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
-
-        def invalidate(self) -> None:
-            self.calls.append("invalidate")
-
-    session = DeadConnection()
+    session = DeadConnectionSession()
     with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         pass
     assert session.calls == ["invalidate", "close"]
@@ -64,14 +67,7 @@ def test_a_rollback_on_a_dead_connection_discards_it_and_leaving_still_succeeds(
 
 
 def test_an_error_in_the_block_still_propagates_when_rollback_fails_too() -> None:
-    class DeadConnection(RecordingSession):
-        def rollback(self) -> None:
-            raise OperationalError("ROLLBACK", {}, ConnectionError("gone"))
-
-        def invalidate(self) -> None:
-            self.calls.append("invalidate")
-
-    session = DeadConnection()
+    session = DeadConnectionSession()
     with pytest.raises(RuntimeError, match="the view failed"), UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         raise RuntimeError("the view failed")
     assert session.calls == ["invalidate", "close"]
