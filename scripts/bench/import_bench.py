@@ -17,31 +17,30 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from alembic import command
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
-from backend.config import PROJECT_ROOT, AppEnv, Settings
+from backend.config import Settings
 from backend.db.bulk import copy_values
 from backend.db.engine import make_engine
-from backend.db.migrations import alembic_config
 from backend.models import Base
 from backend.models.labels import slugify
 from backend.repositories.unit_of_work import make_session_factory
 from backend.services.bgg_export import GameRow, read_export
 from backend.services.game_import import DEFAULT_BATCH_SIZE, IMPORTED_TABLES, import_games
+from scripts.bench.databases import (
+    DEFAULT_FILE,
+    DEFAULT_POSTGRES,
+    fresh_database,
+    postgresql_version,
+)
 from scripts.bench.report import machine_description, write_section
 
-DEFAULT_FILE = PROJECT_ROOT.parent / "shared" / "data" / "bgg_dataset.csv"
-DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET_SECONDS = 15.0
 TARGET_RATIO = 0.25
 COUNTED_TABLES = [Base.metadata.tables[name] for name in IMPORTED_TABLES]
@@ -69,7 +68,13 @@ def main() -> int:
         )
     importer = statistics.median(r.importer_seconds for r in rounds)
     copy = statistics.median(r.copy_seconds for r in rounds)
-    body = _report(arguments, len(rows), importer, copy, _server_version(arguments.server))
+    body = _report(
+        arguments,
+        len(rows),
+        importer,
+        copy,
+        postgresql_version(Settings(database_url=arguments.server)),
+    )
     print(body)
     if arguments.write:
         write_section("import", body)
@@ -82,7 +87,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument(
         "--server",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
     )
     parser.add_argument("--rounds", type=int, default=5)
@@ -92,7 +97,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _round(arguments: argparse.Namespace, rows: list[GameRow]) -> Round:
-    with _fresh_database(arguments.server, "importer") as settings:
+    with fresh_database(arguments.server, "importer") as settings:
         engine = make_engine(settings)
         try:
             with tempfile.TemporaryDirectory() as scratch:
@@ -109,7 +114,7 @@ def _round(arguments: argparse.Namespace, rows: list[GameRow]) -> Round:
         imported = _counts(settings)
     if summary.inserted != len(rows):
         raise SystemExit(f"the importer inserted {summary.inserted} of {len(rows)} rows")
-    with _fresh_database(arguments.server, "copy") as settings:
+    with fresh_database(arguments.server, "copy") as settings:
         tables = _copy_rows(rows)
         with psycopg.connect(_libpq_url(settings)) as connection:
             started = time.perf_counter()
@@ -164,30 +169,6 @@ def _copy_rows(rows: list[GameRow]) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-@contextmanager
-def _fresh_database(server: str, label: str) -> Iterator[Settings]:
-    name = f"gamenight_bench_{os.getpid()}_{label}"
-    admin = create_engine(Settings(database_url=server).database_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        settings = Settings(
-            app_env=AppEnv.TEST,
-            database_url=make_url(Settings(database_url=server).database_url)
-            .set(database=name)
-            .render_as_string(hide_password=False),
-        )
-        config = alembic_config(settings)
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-        yield settings
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
 def _counts(settings: Settings) -> dict[str, int]:
     engine = create_engine(settings.database_url)
     try:
@@ -202,16 +183,6 @@ def _counts(settings: Settings) -> dict[str, int]:
 
 def _libpq_url(settings: Settings) -> str:
     return settings.database.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _server_version(server: str) -> str:
-    engine = create_engine(Settings(database_url=server).database_url)
-    try:
-        with engine.connect() as connection:
-            version = str(connection.scalar(text("SHOW server_version")))
-            return f"PostgreSQL {version.split()[0]}"
-    finally:
-        engine.dispose()
 
 
 def _report(

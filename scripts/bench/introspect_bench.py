@@ -18,16 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import create_engine, text
-
 from backend.config import PROJECT_ROOT, Settings
-from backend.db.migrations import alembic_config
+from scripts.bench.databases import DEFAULT_MARIADB, DEFAULT_POSTGRES, fresh_database, migrate
 from scripts.bench.report import machine_description, write_section
 
 GOAL_SECONDS = 5.0
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_MARIADB = "mariadb://root@127.0.0.1:3306/"
 
 
 def main() -> int:
@@ -39,7 +34,7 @@ def main() -> int:
         "MariaDB": arguments.mariadb,
     }
     for backend, server in servers.items():
-        with _migrated(backend, server) as url:
+        with _migrated(server) as url:
             times = [_run(url) for _ in range(arguments.runs)]
         median, worst = statistics.median(times), max(times)
         rows.append(f"| {backend} | {median:.2f} | {worst:.2f} |")
@@ -94,29 +89,16 @@ def _run(url: str) -> float:
 
 
 @contextmanager
-def _migrated(backend: str, server: str | None) -> Iterator[str]:
-    name = f"gamenight_bench_{os.getpid()}_introspect"
+def _migrated(server: str | None) -> Iterator[str]:
+    """The URL of a fresh database at head: a SQLite file, or one on `server`."""
+    if server is not None:
+        with fresh_database(server, "introspect") as settings:
+            yield settings.database_url
+        return
     with tempfile.TemporaryDirectory() as scratch:
-        if server is None:
-            url = f"sqlite:///{Path(scratch) / 'introspect.db'}"
-        else:
-            admin = create_engine(
-                Settings(database_url=server).database_url, isolation_level="AUTOCOMMIT"
-            )
-            with admin.connect() as connection:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-                connection.execute(text(f"CREATE DATABASE {name}"))
-            url = admin.url.set(database=name).render_as_string(hide_password=False)
-        try:
-            config = alembic_config(Settings(database_url=url))
-            config.attributes["configure_logger"] = False
-            command.upgrade(config, "head")
-            yield url
-        finally:
-            if server is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-                admin.dispose()
+        settings = Settings(database_url=f"sqlite:///{Path(scratch) / 'introspect.db'}")
+        migrate(settings)
+        yield settings.database_url
 
 
 if __name__ == "__main__":

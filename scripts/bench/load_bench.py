@@ -33,7 +33,12 @@ from backend.config import PROJECT_ROOT, Settings
 from backend.db.engine import make_engine
 from backend.repositories.unit_of_work import make_session_factory
 from backend.services.game_import import import_games
-from scripts.bench.import_bench import DEFAULT_FILE, DEFAULT_SERVER, _fresh_database
+from scripts.bench.databases import (
+    DEFAULT_FILE,
+    DEFAULT_POSTGRES,
+    fresh_database,
+    postgresql_version,
+)
 from scripts.bench.report import machine_description, write_section
 
 WORKERS, THREADS, POOL_SIZE, MAX_OVERFLOW = 2, 4, 4, 2
@@ -126,7 +131,7 @@ def main() -> int:
         print(f"no data file at {arguments.file}; pass --file", file=sys.stderr)
         return 2
     with (
-        _fresh_database(arguments.server, "load") as settings,
+        fresh_database(arguments.server, "load") as settings,
         tempfile.TemporaryDirectory() as scratch,
     ):
         work = Path(scratch)
@@ -148,10 +153,10 @@ def main() -> int:
                         result = _wrk(url, scripts[kind], arguments.duration)
                         results.setdefault((kind, app), []).append(result)
                         print(f"{LABELS[kind]} {app}: {result}", flush=True)
-        if arguments.only != list(LUA) or not arguments.overhead_rounds:
+        if set(arguments.only) != set(LUA) or not arguments.overhead_rounds:
             return 0  # a partial run: the printed lines are its result, the report stays
         overhead = _monitoring_overhead(settings, work, scripts["get_one"], arguments)
-        body = _report(arguments, results, overhead, _server_version(settings))
+        body = _report(arguments, results, overhead, postgresql_version(settings))
     print(body)
     if arguments.write:
         write_section("load", body)
@@ -164,7 +169,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument(
         "--server",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER),
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
         help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -172,7 +177,10 @@ def _arguments() -> argparse.Namespace:
         "--rounds", type=int, default=5, help="alternating runs of each app per request"
     )
     parser.add_argument(
-        "--overhead-rounds", type=int, default=3, help="0 skips the monitoring-overhead runs"
+        "--overhead-rounds",
+        type=int,
+        default=3,
+        help="0 skips the monitoring-overhead runs, and with them the report",
     )
     parser.add_argument(
         "--only",
@@ -355,15 +363,6 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def _server_version(settings: Settings) -> str:
-    engine = create_engine(settings.database_url)
-    try:
-        with engine.connect() as connection:
-            return f"PostgreSQL {str(connection.scalar(text('SHOW server_version'))).split()[0]}"
-    finally:
-        engine.dispose()
 
 
 def _report(
