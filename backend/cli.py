@@ -14,7 +14,12 @@ from backend.errors import DomainError
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
-from backend.services.game_import import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, import_games
+from backend.services.game_import import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    ImportOptionsError,
+    import_games,
+)
 from backend.state import app_state
 
 
@@ -82,7 +87,7 @@ def import_games_command(
                 dry_run=dry_run,
                 on_progress=bar.update,
             )
-        except (ExportFormatError, ValueError) as error:
+        except (ExportFormatError, ImportOptionsError) as error:
             raise click.ClickException(str(error)) from None
         except DomainError as error:
             raise click.ClickException(

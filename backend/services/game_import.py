@@ -35,6 +35,10 @@ IMPORTED_TABLES = ("games", "categories", "tags", "game_categories", "game_tags"
 T = TypeVar("T")
 
 
+class ImportOptionsError(ValueError):
+    """The import cannot start as asked (a batch size out of range, rejects over the export)."""
+
+
 @dataclass
 class ImportSummary:
     """What an import did (or, with dry_run, would do)."""
@@ -87,10 +91,10 @@ def import_games(
     after each batch with the bytes of the file read in it. A database failure stops the
     import with the domain error, after the batches already committed."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
+        raise ImportOptionsError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
     if rejects_path.resolve() == source.resolve():
         # The rejects file is written afresh: it must never be the export being read.
-        raise ValueError("the rejects file cannot be the export itself")
+        raise ImportOptionsError("the rejects file cannot be the export itself")
     summary = ImportSummary(source=source, dry_run=dry_run)
     started = time.monotonic()
     with _RejectsFile(rejects_path) as rejects:
