@@ -101,5 +101,7 @@ class AuditedOut(Schema):
     created_by = fields.String(dump_only=True)
     updated_by = fields.String(dump_only=True)
     change_reason = fields.String(
-        dump_only=True, metadata={"description": "X-Change-Reason of the latest change."}
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "X-Change-Reason of the latest change; null when it gave none."},
     )
