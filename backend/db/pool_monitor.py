@@ -110,6 +110,10 @@ class MonitoredQueuePool(QueuePool):
 
     monitor: PoolMonitor | None = None
     _disposed = False
+    # SQLAlchemy names a pool's logger after its class's module, which would put its
+    # chatter (every invalidation, dispose and recreate, at INFO) under our "backend"
+    # logger and its INFO level; it stays where a plain QueuePool logs, at WARNING.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.QueuePool"
 
     def connect(self) -> Any:
         monitor = self.monitor
