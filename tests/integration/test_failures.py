@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, current_app
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from backend import PROBE_TIMEOUT_SECONDS, create_app
 from backend.api.uow import get_uow
+from backend.db.engine import APPLICATION_NAME
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.state import app_state
 from tests.conftest import migrate, settings_for
@@ -68,6 +70,13 @@ def _kill_connection_of(uow: UnitOfWork) -> None:
     with admin.connect() as connection:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     admin.dispose()
+
+
+def pool_gauge(state: str) -> float | None:
+    """The app's db_client_connection_count gauge, as /metrics shows it."""
+    return REGISTRY.get_sample_value(
+        "db_client_connection_count", {"pool_name": APPLICATION_NAME, "state": state}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +176,12 @@ def test_the_first_request_after_a_restart_succeeds(
     throwaway_postgres.restart()
     assert client.get("/api/v1/games").status_code == 200
     assert client.get("/health/ready").status_code == 200
+    # The dead connection failed its ping and was replaced: the gauges count the new one.
+    report = client.get("/health/pool").json
+    pool, counters = report["pool"], report["counters"]
+    assert counters["invalidated"] == 1
+    assert (pool["checked_out"], pool["idle"]) == (0, counters["opened"] - counters["closed"])
+    assert (pool_gauge("used"), pool_gauge("idle")) == (0, pool["idle"])
 
 
 def test_a_connection_killed_mid_request_is_503_stores_nothing_and_the_next_request_works(
