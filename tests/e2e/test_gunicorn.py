@@ -171,6 +171,8 @@ def assert_metrics_add_up(samples: dict[str, float], reports: dict[int, dict[str
 def assert_never_more_used_than_open(
     samples: dict[str, float], reports: dict[int, dict[str, Any]]
 ) -> None:
+    """Whenever sampled: no more connections used than open, none open beyond what the pools
+    may hold, and each worker's open connections are those it opened and has not closed."""
     assert 0 <= samples[POOL_USED] <= samples[POOL_USED] + samples[POOL_IDLE] <= samples[POOL_MAX]
     for report in reports.values():
         pool, counters = report["pool"], report["counters"]
