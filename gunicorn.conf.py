@@ -71,7 +71,8 @@ def on_starting(server: Any) -> None:
 def post_fork(server: Any, worker: Any) -> None:
     """Drop pooled connections inherited from the master without closing them: the master's
     sockets must not be shared by several processes, and closing them here would close them
-    for the master too."""
+    for the master too. The fresh pool's monitor writes this worker's gauges at once (its
+    capacity, nothing used or idle), so /metrics counts a new worker before its first request."""
     app_state(server.app.wsgi()).engine.dispose(close=False)
 
 

@@ -53,3 +53,5 @@ class DatabaseUnavailable(DomainError):
     def __init__(self, message: str, *, retry_after_seconds: int = 5) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+        # What the database was asked when it failed ("COMMIT"), when the raiser knows.
+        self.failed_at: str | None = None

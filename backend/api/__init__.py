@@ -35,6 +35,8 @@ def init_app(app: Flask) -> Api:
     app.config.update(OPENAPI_CONFIG, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     # Metrics first: a request another before_request refuses (a bad header) still counts.
     metrics.init_app(app)
+    # In this order: teardown runs newest first, so the Unit of Work is closed while the
+    # request id is still known.
     request_context.init_app(app)
     uow.init_app(app)
     api = Api(

@@ -195,7 +195,8 @@ def handle_domain_error(error: DomainError) -> tuple[dict[str, Any], int, dict[s
     headers = {}
     if isinstance(error, DatabaseUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
-        logger.warning("database unavailable: %s", error.__cause__ or error)
+        failed_at = f" at the {error.failed_at}" if error.failed_at else ""
+        logger.warning("database unavailable%s: %s", failed_at, error.__cause__ or error)
     return payload, status.value, headers
 
 

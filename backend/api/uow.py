@@ -15,7 +15,10 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_appcontext(_close_uow)
+    # At the request's teardown, not the app context's: that runs once the request is gone,
+    # so whatever closing the Unit of Work logs would no longer name the request. Flask runs
+    # teardown_request functions newest first: this one before request_context's.
+    app.teardown_request(_close_uow)
 
 
 def get_uow() -> UnitOfWork:

@@ -104,10 +104,16 @@ class _Holding:
 
 
 class MonitoredQueuePool(QueuePool):
-    """QueuePool that tells its monitor how long each checkout waited and when one gave up:
-    the two things SQLAlchemy's pool events cannot see."""
+    """QueuePool that tells its monitor how long each checkout waited, when one gave up, and
+    when a returned connection is back in the pool (or closed): what SQLAlchemy's pool
+    events cannot see, as its checkin event fires before the pool takes the connection."""
 
     monitor: PoolMonitor | None = None
+    _disposed = False
+    # SQLAlchemy names a pool's logger after its class's module, which would put its
+    # chatter (every invalidation, dispose and recreate, at INFO) under our "backend"
+    # logger and its INFO level; it stays where a plain QueuePool logs, at WARNING.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.QueuePool"
 
     def connect(self) -> Any:
         monitor = self.monitor
@@ -123,11 +129,31 @@ class MonitoredQueuePool(QueuePool):
         finally:
             monitor.end_wait(token, time.perf_counter() - started)
 
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        try:
+            if self._disposed:
+                # Nothing will check it out of a disposed pool again: close it now rather
+                # than leave it open until the garbage collector finds the pool.
+                record.close()
+            else:
+                super()._do_return_conn(record)
+        finally:
+            if self.monitor is not None:
+                self.monitor.returned(record)
+
+    def dispose(self) -> None:
+        self._disposed = True
+        super().dispose()
+
     def recreate(self) -> MonitoredQueuePool:
         # engine.dispose() swaps in a fresh pool; it keeps reporting to the same monitor.
         pool = super().recreate()
         assert isinstance(pool, MonitoredQueuePool)  # noqa: S101 - recreate uses __class__
         pool.monitor = self.monitor
+        if self.monitor is not None and not self._disposed:
+            # engine.dispose(close=False), as in a forked worker: this pool's connections
+            # are left, open, to whoever else holds them, and are no longer ours to count.
+            self.monitor.forget_connections()
         return pool
 
 
@@ -138,7 +164,6 @@ class PoolMonitor:
         self.name = name
         self.leak_threshold_seconds = leak_threshold_seconds
         self._lock = threading.Lock()
-        self._engine: Engine | None = None
         self.checkouts = self.opened = self.closed = self.invalidated = 0
         self.connect_errors = self.timeouts = 0
         self.wait_time = Histogram(pool_metrics.WAIT_BUCKETS)
@@ -146,7 +171,13 @@ class PoolMonitor:
         self.create_time = Histogram(pool_metrics.CREATE_BUCKETS)
         self._waiting: dict[int, float] = {}
         self._next_wait_token = 0
-        self._held: dict[int, _Holding] = {}
+        # The one account of this process's connections that every gauge is read from:
+        # the pool's own checkedout()/checkedin() are off by one inside its events, and
+        # count a record whose connection was dropped as idle.
+        self._open: set[ConnectionPoolEntry] = set()
+        self._held: dict[ConnectionPoolEntry, _Holding] = {}
+        self._published = (0, 0)
+        self.size = self.max_overflow = 0
         self._recent_timeouts: deque[float] = deque()
         self._watcher: threading.Thread | None = None
         self._watcher_pid = 0
@@ -159,14 +190,19 @@ class PoolMonitor:
         if not isinstance(engine.pool, MonitoredQueuePool):
             raise TypeError("pool monitoring needs a MonitoredQueuePool")
         engine.pool.monitor = self
-        self._engine = engine
+        self.size = engine.pool.size()
+        self.max_overflow = engine.pool._max_overflow
         event.listen(engine, "do_connect", self._do_connect)
+        # Registered after the engine's own connect listeners (the dialect's, SQLite's
+        # pragmas): a connection counts as open once nothing can fail and close it unseen.
+        event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "checkout", self._on_checkout)
-        event.listen(engine, "checkin", self._on_checkin)
         event.listen(engine, "close", self._on_close)
         event.listen(engine, "close_detached", self._on_close_detached)
+        event.listen(engine, "detach", self._on_detach)
         event.listen(engine, "invalidate", self._on_invalidate)
-        self.metrics.max_connections.set(self._capacity(engine.pool))
+        with self._lock:
+            self._publish_counts()
 
     # Called by MonitoredQueuePool ------------------------------------------------------
 
@@ -175,17 +211,46 @@ class PoolMonitor:
             self._next_wait_token += 1
             token = self._next_wait_token
             self._waiting[token] = time.monotonic()
-            waiting = len(self._waiting)
-        self.metrics.pending.set(waiting)
+            self.metrics.pending.set(len(self._waiting))
         return token
 
     def end_wait(self, token: int, seconds: float) -> None:
         with self._lock:
             self._waiting.pop(token, None)
-            waiting = len(self._waiting)
+            self.metrics.pending.set(len(self._waiting))
             self.wait_time.observe(seconds)
-        self.metrics.pending.set(waiting)
         self.metrics.wait_time.observe(seconds)
+
+    def returned(self, record: ConnectionPoolEntry) -> None:
+        """`record` is back in the pool, or closed: it is no longer held."""
+        with self._lock:
+            holding = self._held.pop(record, None)
+            if record.dbapi_connection is None:
+                # Came back without a connection: invalidated while held, or detached.
+                self._open.discard(record)
+            self._publish_counts()
+            if holding is not None:
+                seconds = time.monotonic() - holding.since
+                self.use_time.observe(seconds)
+        if holding is None:
+            return
+        self.metrics.use_time.observe(seconds)
+        if holding.reported:
+            logger.warning(
+                "connection returned to the pool after %.1fs (request %s, %s)",
+                seconds,
+                holding.request_id or "-",
+                holding.endpoint or "outside a request",
+            )
+
+    def forget_connections(self) -> None:
+        """Stop counting every connection seen so far: they were left to another process
+        (engine.dispose(close=False) after a fork). Publishes this process's gauges at once,
+        so a new worker counts towards /metrics before its first checkout."""
+        with self._lock:
+            self._open.clear()
+            self._held.clear()
+            self._publish_counts()
 
     def count_timeout(self) -> None:
         now = time.monotonic()
@@ -210,11 +275,16 @@ class PoolMonitor:
             raise
         seconds = time.perf_counter() - started
         with self._lock:
-            self.opened += 1
             self.create_time.observe(seconds)
-        self.metrics.opened.inc()
         self.metrics.create_time.observe(seconds)
         return connection
+
+    def _on_connect(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+        with self._lock:
+            self.opened += 1
+            self.metrics.opened.inc()
+            self._open.add(record)
+            self._publish_counts()
 
     def _on_checkout(self, _dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
         holder = _holder.get()
@@ -226,38 +296,31 @@ class PoolMonitor:
         )
         with self._lock:
             self.checkouts += 1
-            self._held[id(record)] = holding
+            self._held[record] = holding
+            self._publish_counts()
         self.metrics.checkouts.inc()
-        self._publish_counts()
         self._ensure_watcher()
 
-    def _on_checkin(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+    def _on_close(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+        # Also the overflow connection the pool closes as it comes back, an invalidated
+        # one, one recycled (pool_recycle, a failed ping) and each closed by dispose().
         with self._lock:
-            holding = self._held.pop(id(record), None)
-        if holding is not None:
-            seconds = time.monotonic() - holding.since
-            with self._lock:
-                self.use_time.observe(seconds)
-            self.metrics.use_time.observe(seconds)
-            if holding.reported:
-                logger.warning(
-                    "connection returned to the pool after %.1fs (request %s, %s)",
-                    seconds,
-                    holding.request_id or "-",
-                    holding.endpoint or "outside a request",
-                )
-        self._publish_counts()
-
-    def _on_close(self, _dbapi: Any, _record: Any) -> None:
-        self._count_closed()
+            self._open.discard(record)
+            self._publish_counts()
+            self.closed += 1
+            self.metrics.closed.inc()
 
     def _on_close_detached(self, _dbapi: Any) -> None:
-        self._count_closed()
-
-    def _count_closed(self) -> None:
         with self._lock:
             self.closed += 1
-        self.metrics.closed.inc()
+            self.metrics.closed.inc()
+
+    def _on_detach(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
+        # The connection leaves the pool for good, still open, in its holder's hands.
+        with self._lock:
+            self._open.discard(record)
+            self._held.pop(record, None)
+            self._publish_counts()
 
     def _on_invalidate(self, _dbapi: Any, _record: Any, _exception: Any) -> None:
         with self._lock:
@@ -281,20 +344,19 @@ class PoolMonitor:
     def snapshot(self) -> dict[str, Any]:
         """This worker's pool: gauges, counters, histograms, held connections, and a status
         (pass, warn, fail) with the reasons for it."""
-        pool = self._pool()
         now = time.monotonic()
         with self._lock:
             oldest_wait = now - min(self._waiting.values()) if self._waiting else 0.0
             while self._recent_timeouts and now - self._recent_timeouts[0] > TIMEOUT_MEMORY_SECONDS:
                 self._recent_timeouts.popleft()
             recent_timeouts = len(self._recent_timeouts)
+            used, idle = self._counts()
             gauges = {
-                "size": pool.size(),
-                "max_overflow": pool._max_overflow,
-                "checked_out": pool.checkedout(),
-                "idle": pool.checkedin(),
-                # QueuePool counts overflow from -size while it is still filling.
-                "overflow": max(0, pool.overflow()),
+                "size": self.size,
+                "max_overflow": self.max_overflow,
+                "checked_out": used,
+                "idle": idle,
+                "overflow": max(0, used + idle - self.size),
                 "waiting": len(self._waiting),
                 "oldest_wait_seconds": round(oldest_wait, 3),
             }
@@ -312,7 +374,7 @@ class PoolMonitor:
                 "use_time": self.use_time.as_dict(),
                 "create_time": self.create_time.as_dict(),
             }
-        status, reasons = self._status(gauges, self._capacity(pool), oldest_wait, recent_timeouts)
+        status, reasons = self._status(gauges, self.capacity, oldest_wait, recent_timeouts)
         return {
             "status": status,
             "reasons": reasons,
@@ -347,21 +409,30 @@ class PoolMonitor:
 
     # Internals -------------------------------------------------------------------------
 
-    def _pool(self) -> MonitoredQueuePool:
-        if self._engine is None or not isinstance(self._engine.pool, MonitoredQueuePool):
-            raise RuntimeError("the monitor is not attached to an engine")
-        return self._engine.pool
+    @property
+    def capacity(self) -> int:
+        """The most connections the pool may hold: its size plus its overflow."""
+        return self.size + max(0, self.max_overflow)
 
-    @staticmethod
-    def _capacity(pool: QueuePool) -> int:
-        return pool.size() + max(0, pool._max_overflow)
+    def _counts(self) -> tuple[int, int]:
+        """Connections open now: (used, idle). Called with the lock held."""
+        used = sum(1 for record in self._held if record in self._open)
+        return used, len(self._open) - used
 
     def _publish_counts(self) -> None:
-        pool = self._pool()
-        self.metrics.used.set(pool.checkedout())
-        self.metrics.idle.set(pool.checkedin())
-        # Set by each worker itself: a gauge written before the fork belongs to the master.
-        self.metrics.max_connections.set(self._capacity(pool))
+        """Write the gauges from the account just changed. Called with the lock held, so
+        concurrent changes cannot publish out of order; whichever gauge falls is written
+        first, so a scrape between the writes never sees more connections than there were
+        before or after."""
+        used, idle = self._counts()
+        published_used, published_idle = self._published
+        gauges = [(self.metrics.used, used - published_used, used)]
+        gauges.append((self.metrics.idle, idle - published_idle, idle))
+        for gauge, _change, value in sorted(gauges, key=lambda gauge: gauge[1]):
+            gauge.set(value)
+        self._published = (used, idle)
+        # Each process writes its own capacity: a value written before a fork is the master's.
+        self.metrics.max_connections.set(self.capacity)
 
     def _ensure_watcher(self) -> None:
         """Run the leak watcher in this process (a fork does not inherit the thread)."""

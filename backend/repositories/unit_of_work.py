@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
 from backend.db.maintenance import refresh_statistics
-from backend.errors import DomainError
+from backend.errors import DatabaseUnavailable, DomainError
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
@@ -99,23 +99,42 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        ending = "ROLLBACK"
+        if exc_type is None and self._read_only_ends_with == "commit" and not self._has_changes():
+            ending = "COMMIT"  # READ ONLY: nothing to save (see make_session_factory)
         try:
-            if (
-                exc_type is None
-                and self._read_only_ends_with == "commit"
-                and not self._has_changes()
-            ):
-                self.session.commit()  # READ ONLY: nothing to save (see make_session_factory)
+            if ending == "COMMIT":
+                self.session.commit()
             else:
                 self.rollback()
-        except SQLAlchemyError:
-            # The connection died (a restart, a failover, a killed backend): the server has
-            # already thrown the transaction away, so nothing was committed. Leaving must
-            # not fail: drop the broken connection instead of returning it to the pool.
-            logger.warning("rollback failed; discarding the connection", exc_info=True)
-            self.session.invalidate()
+        except SQLAlchemyError as error:
+            # Leaving must not fail: drop the broken connection instead of returning it to
+            # the pool, where its reset would fail again and log a traceback of its own.
+            self._discard_connection(ending, error)
         finally:
             self.session.close()
+
+    def _discard_connection(self, ending: str, error: SQLAlchemyError) -> None:
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        reason = f"{type(cause).__name__}: {str(cause).strip().splitlines()[0]}"
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            # The connection died (a restart, a failover, a killed backend): the server
+            # throws the transaction away, and a READ ONLY one had nothing to save, so
+            # nothing of this unit of work was saved. An operator needs no traceback.
+            logger.warning(
+                "connection lost at the %s ending the unit of work (%s); nothing of it was "
+                "saved, and the connection is discarded",
+                ending,
+                reason,
+            )
+        else:
+            logger.warning(
+                "the %s ending the unit of work failed (%s); the connection is discarded",
+                ending,
+                reason,
+                exc_info=True,
+            )
+        self.session.invalidate()
 
     def labels(self, kind: LabelKind) -> LabelRepository[Any]:
         """The repository of one kind of label: `uow.labels("tags")` is `uow.tags`."""
@@ -133,8 +152,12 @@ class UnitOfWork:
         """Save everything staged so far, or raise the domain error that stopped it."""
         if self.read_only:
             raise ReadOnlyError("this unit of work is read-only; it cannot commit")
-        with raising_domain_errors(Base.metadata):
-            self.session.commit()
+        try:
+            with raising_domain_errors(Base.metadata):
+                self.session.commit()
+        except DatabaseUnavailable as unavailable:
+            unavailable.failed_at = "COMMIT"
+            raise
 
     def flush(self) -> None:
         """Send staged changes now (inside the transaction), to see constraint errors early."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -105,7 +107,11 @@ LIVE_REQUESTS = (
     '{method="GET",route="/health/live",status_code="200"}'
 )
 POOL_MAX = 'db_client_connection_max{pool_name="gamenight"}'
+POOL_USED = 'db_client_connection_count{pool_name="gamenight",state="used"}'
+POOL_IDLE = 'db_client_connection_count{pool_name="gamenight",state="idle"}'
 CHECKOUTS = 'db_client_connection_checkouts_total{pool_name="gamenight"}'
+CAPACITY_PER_WORKER = 2 + 2  # pool sized to SERVER_THREADS=2, plus the default overflow
+ROUNDS = 20
 
 
 def spread_requests(server: RunningServer, path: str, count: int) -> set[int]:
@@ -120,6 +126,95 @@ def spread_requests(server: RunningServer, path: str, count: int) -> set[int]:
         return set(executor.map(one, range(count)))
 
 
+def pool_reports(server: RunningServer) -> dict[int, dict[str, Any]]:
+    """Every worker's /health/pool, by pid, asking on fresh connections (a keep-alive one
+    stays with one worker) until two workers answered, or enough tries. Touches no pool."""
+
+    def one(_: int) -> dict[str, Any]:
+        response = requests.get(
+            f"{server.base_url}/health/pool", headers={"Connection": "close"}, timeout=10
+        )
+        report: dict[str, Any] = response.json()
+        return report
+
+    reports: dict[int, dict[str, Any]] = {}
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        for _round in range(ROUNDS):
+            reports.update((report["pid"], report) for report in executor.map(one, range(16)))
+            if len(reports) == 2:
+                break
+    return reports
+
+
+def pool_reports_at_rest(server: RunningServer) -> dict[int, dict[str, Any]]:
+    """/health/pool of both workers once no request holds or waits for a connection: a
+    response reaches the client before its connection is back in the pool."""
+    for _round in range(ROUNDS):
+        reports = pool_reports(server)
+        assert len(reports) == 2, f"only workers {sorted(reports)} answered /health/pool"
+        if all(
+            (report["pool"]["checked_out"], report["pool"]["waiting"], report["held"]) == (0, 0, [])
+            for report in reports.values()
+        ):
+            return reports
+    raise AssertionError(f"the pools never came to rest: {reports}")
+
+
+def assert_metrics_add_up(samples: dict[str, float], reports: dict[int, dict[str, Any]]) -> None:
+    """/metrics' pool gauges are the sums of these workers' /health/pool, exactly."""
+    pools = [report["pool"] for report in reports.values()]
+    assert samples[POOL_USED] == sum(pool["checked_out"] for pool in pools)
+    assert samples[POOL_IDLE] == sum(pool["idle"] for pool in pools)
+    assert samples[POOL_MAX] == sum(pool["size"] + pool["max_overflow"] for pool in pools)
+
+
+def assert_never_more_used_than_open(
+    samples: dict[str, float], reports: dict[int, dict[str, Any]]
+) -> None:
+    """Whenever sampled: no more connections used than open, none open beyond what the pools
+    may hold, and each worker's open connections are those it opened and has not closed."""
+    assert 0 <= samples[POOL_USED] <= samples[POOL_USED] + samples[POOL_IDLE] <= samples[POOL_MAX]
+    for report in reports.values():
+        pool, counters = report["pool"], report["counters"]
+        opened = counters["opened"] - counters["closed"]
+        assert 0 <= pool["checked_out"] <= pool["checked_out"] + pool["idle"] == opened
+        assert opened <= pool["size"] + pool["max_overflow"]
+
+
+def test_metrics_and_each_workers_pool_report_agree_before_and_after_traffic(
+    gunicorn_server: RunningServer,
+) -> None:
+    games = f"{gunicorn_server.base_url}/api/v1/games"
+    for _ in range(50):
+        assert requests.get(games, headers={"Connection": "close"}, timeout=10).status_code == 200
+    assert_metrics_add_up(scrape(gunicorn_server), pool_reports_at_rest(gunicorn_server))
+
+    traffic_done = threading.Event()
+    samples_taken = 0
+
+    def sample_while_traffic_runs() -> None:
+        nonlocal samples_taken
+        while not traffic_done.is_set():
+            assert_never_more_used_than_open(scrape(gunicorn_server), pool_reports(gunicorn_server))
+            samples_taken += 1
+
+    def one_request(index: int) -> int:
+        if index % 4 == 0:
+            return requests.post(games, json=game_fields(), timeout=10).status_code
+        return requests.get(games, timeout=10).status_code
+
+    with ThreadPoolExecutor(max_workers=9) as executor:
+        sampler = executor.submit(sample_while_traffic_runs)
+        try:
+            statuses = list(executor.map(one_request, range(120)))
+        finally:
+            traffic_done.set()
+        sampler.result()
+    assert set(statuses) <= {200, 201}
+    assert samples_taken >= 1
+    assert_metrics_add_up(scrape(gunicorn_server), pool_reports_at_rest(gunicorn_server))
+
+
 def test_metrics_add_up_over_workers_and_forget_dead_ones(gunicorn_server: RunningServer) -> None:
     pids = spread_requests(gunicorn_server, "/api/v1/games", 40)
     assert len(pids) == 2
@@ -128,21 +223,27 @@ def test_metrics_add_up_over_workers_and_forget_dead_ones(gunicorn_server: Runni
     after = scrape(gunicorn_server)
     # Every request counted once, whichever worker served it.
     assert after[LIVE_REQUESTS] - before[LIVE_REQUESTS] == 30
-    capacity_per_worker = 2 + 2  # pool sized to SERVER_THREADS=2, plus the default overflow
-    assert after[POOL_MAX] == 2 * capacity_per_worker
+    assert after[POOL_MAX] == 2 * CAPACITY_PER_WORKER
 
-    os.kill(min(pids), signal.SIGKILL)
+    killed = min(pids)
+    os.kill(killed, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        alive = spread_requests(gunicorn_server, "/api/v1/games", 16)
-        if min(pids) not in alive and len(alive) == 2:
+        # Only /health/pool: the new worker has not checked out a connection yet.
+        reports = pool_reports(gunicorn_server)
+        if killed not in reports and len(reports) == 2:
             break
         time.sleep(0.5)
     else:
         raise AssertionError("gunicorn did not replace the killed worker")
     replaced = scrape(gunicorn_server)
-    # The dead worker's gauges are gone (two live pools, not three)...
-    assert replaced[POOL_MAX] == 2 * capacity_per_worker
+    # The new worker counts at once, the dead worker's gauges are gone (two live pools,
+    # not three)...
+    assert replaced[POOL_MAX] == 2 * CAPACITY_PER_WORKER
+    assert_metrics_add_up(replaced, reports)
     # ...and its counters still count towards the totals.
     assert replaced[LIVE_REQUESTS] >= after[LIVE_REQUESTS]
     assert replaced[CHECKOUTS] >= after[CHECKOUTS]
+
+    assert killed not in spread_requests(gunicorn_server, "/api/v1/games", 40)
+    assert_metrics_add_up(scrape(gunicorn_server), pool_reports_at_rest(gunicorn_server))

@@ -4,17 +4,22 @@ throwaway cluster of the test's own, never the shared server."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, current_app
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from backend import PROBE_TIMEOUT_SECONDS, create_app
 from backend.api.uow import get_uow
+from backend.db.engine import APPLICATION_NAME
+from backend.repositories.unit_of_work import UnitOfWork
 from backend.state import app_state
 from tests.conftest import migrate, settings_for
 from tests.factories import make_game
@@ -36,13 +41,42 @@ def killed_before_commit() -> dict[str, str]:
     uow = get_uow()
     uow.games.add(make_game(title="Never stored"))
     uow.flush()
+    _kill_connection_of(uow)
+    uow.commit()
+    return {"status": "committed"}
+
+
+@probe.post("/killed-before-rollback")
+def killed_before_rollback() -> dict[str, str]:
+    """Leaves without committing: the ROLLBACK at teardown meets the dead connection."""
+    uow = get_uow()
+    uow.games.add(make_game(title="Never stored"))
+    uow.flush()
+    _kill_connection_of(uow)
+    return {"status": "left"}
+
+
+@probe.get("/killed-after-reading")
+def killed_after_reading() -> dict[str, str]:
+    """A read: its READ ONLY transaction ends with a COMMIT at teardown."""
+    _kill_connection_of(get_uow())
+    return {"status": "read"}
+
+
+def _kill_connection_of(uow: UnitOfWork) -> None:
     pid = uow.session.scalar(text("SELECT pg_backend_pid()"))
+    # Another connection to kill this one with: the killing must come from outside it.
     admin = create_engine(current_app.config["ADMIN_DATABASE_URL"], isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     admin.dispose()
-    uow.commit()
-    return {"status": "committed"}
+
+
+def pool_gauge(state: str) -> float | None:
+    """The app's db_client_connection_count gauge, as /metrics shows it."""
+    return REGISTRY.get_sample_value(
+        "db_client_connection_count", {"pool_name": APPLICATION_NAME, "state": state}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +94,6 @@ def cluster_database(throwaway_postgres: ThrowawayCluster) -> str:
 def make_app(url: str, **settings: Any) -> Flask:
     app = create_app(settings_for(url, **settings))
     app.register_blueprint(probe)
-    # Another connection to kill this one with: the killing must come from outside it.
     app.config["ADMIN_DATABASE_URL"] = url
     return app
 
@@ -143,6 +176,12 @@ def test_the_first_request_after_a_restart_succeeds(
     throwaway_postgres.restart()
     assert client.get("/api/v1/games").status_code == 200
     assert client.get("/health/ready").status_code == 200
+    # The dead connection failed its ping and was replaced: the gauges count the new one.
+    report = client.get("/health/pool").json
+    pool, counters = report["pool"], report["counters"]
+    assert counters["invalidated"] == 1
+    assert (pool["checked_out"], pool["idle"]) == (0, counters["opened"] - counters["closed"])
+    assert (pool_gauge("used"), pool_gauge("idle")) == (0, pool["idle"])
 
 
 def test_a_connection_killed_mid_request_is_503_stores_nothing_and_the_next_request_works(
@@ -156,6 +195,36 @@ def test_a_connection_killed_mid_request_is_503_stores_nothing_and_the_next_requ
     assert games.status_code == 200
     assert games.json == []
     assert client.get("/health/pool").json["counters"]["invalidated"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "failed"),
+    [
+        ("POST", "/probe/killed-before-commit", 503, "at the COMMIT"),
+        ("POST", "/probe/killed-before-rollback", 200, "at the ROLLBACK"),
+        ("GET", "/probe/killed-after-reading", 200, "at the COMMIT"),
+    ],
+)
+def test_a_connection_lost_at_the_end_of_a_request_is_one_warning_naming_the_request(
+    app: Flask,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    status: int,
+    failed: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+    request_id = f"lost-{uuid.uuid4().hex[:8]}"
+    response = app.test_client().open(path, method=method, headers={"X-Request-ID": request_id})
+    assert response.status_code == status
+    (record,) = [record for record in caplog.records if record.levelno >= logging.INFO]
+    assert record.levelno == logging.WARNING
+    assert record.request_id == request_id  # type: ignore[attr-defined]
+    assert failed in record.getMessage()
+    assert "terminating connection due to administrator command" in record.getMessage()
+    assert record.exc_info is None
+    pool = app.test_client().get("/health/pool").json
+    assert (pool["pool"]["checked_out"], pool["counters"]["invalidated"]) == (0, 1)
 
 
 def test_a_statement_over_the_statement_timeout_is_cancelled_with_503(

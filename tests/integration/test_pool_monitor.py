@@ -9,13 +9,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from backend.config import Settings
 from backend.db import pool_metrics
-from backend.db.engine import make_engine, pool_monitor
+from backend.db.engine import APPLICATION_NAME, make_engine, pool_monitor
 from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, holding_for
 from tests.conftest import settings_for
 
@@ -169,3 +170,115 @@ def test_monitoring_can_be_switched_off(migrated_settings: Settings) -> None:
     engine = make_engine(settings_for(migrated_settings.database_url, db_pool_monitoring=False))
     assert pool_monitor(engine) is None
     engine.dispose()
+
+
+def published() -> tuple[float | None, float | None, float | None]:
+    """The pool gauges as /metrics would show them: (used, idle, max)."""
+
+    def sample(name: str, **labels: str) -> float | None:
+        return REGISTRY.get_sample_value(name, {"pool_name": APPLICATION_NAME, **labels})
+
+    return (
+        sample("db_client_connection_count", state="used"),
+        sample("db_client_connection_count", state="idle"),
+        sample("db_client_connection_max"),
+    )
+
+
+def accounted(monitor: PoolMonitor) -> tuple[int, int]:
+    """(used, idle) as /health/pool reports them, after checking that they are all the
+    connections opened and not yet closed."""
+    snapshot = monitor.snapshot()
+    pool, counters = snapshot["pool"], snapshot["counters"]
+    assert pool["checked_out"] + pool["idle"] == counters["opened"] - counters["closed"]
+    assert (published()[0], published()[1]) == (pool["checked_out"], pool["idle"])
+    return pool["checked_out"], pool["idle"]
+
+
+def test_the_gauges_count_an_overflow_connection_closed_as_it_comes_back(
+    small_pool: tuple[Engine, PoolMonitor],
+) -> None:
+    engine, monitor = small_pool
+    assert published()[2] == 3
+    with engine.connect(), engine.connect():
+        with engine.connect():
+            assert accounted(monitor) == (3, 0)
+        # The pool had room for it: kept, idle.
+        assert accounted(monitor) == (2, 1)
+    # The third to come back finds the pool full and is closed.
+    assert accounted(monitor) == (0, 2)
+    assert monitor.snapshot()["pool"]["overflow"] == 0
+
+
+def test_the_gauges_drop_an_invalidated_connection(
+    small_pool: tuple[Engine, PoolMonitor],
+) -> None:
+    engine, monitor = small_pool
+    with engine.connect(), engine.connect():
+        pass
+    assert accounted(monitor) == (0, 2)
+    with engine.connect() as connection:
+        connection.invalidate()
+        # Closed, and its emptied record back in the pool, which QueuePool's checkedin()
+        # counts as idle: it is not a connection.
+        assert accounted(monitor) == (0, 1)
+    assert accounted(monitor) == (0, 1)
+    with engine.connect(), engine.connect():
+        assert accounted(monitor) == (2, 0)
+    assert accounted(monitor) == (0, 2)
+
+
+def test_the_gauges_follow_a_connection_recycled_at_checkout(
+    small_pool: tuple[Engine, PoolMonitor],
+) -> None:
+    engine, monitor = small_pool
+    with engine.connect() as connection:
+        # What pool_recycle and a pool-wide invalidation do: the connection is replaced
+        # at its next checkout.
+        connection.connection.invalidate(soft=True)
+    assert accounted(monitor) == (0, 1)
+    opened = monitor.snapshot()["counters"]["opened"]
+    with engine.connect():
+        assert accounted(monitor) == (1, 0)
+    assert accounted(monitor) == (0, 1)
+    assert monitor.snapshot()["counters"]["opened"] == opened + 1
+
+
+def test_the_gauges_after_dispose_count_connections_still_held(
+    small_pool: tuple[Engine, PoolMonitor],
+) -> None:
+    engine, monitor = small_pool
+    with engine.connect(), engine.connect():
+        pass
+    held = engine.connect()
+    assert accounted(monitor) == (1, 1)
+    engine.dispose()
+    # The idle one is closed; the held one stays open with its holder.
+    assert accounted(monitor) == (1, 0)
+    held.close()
+    # The pool it came from is gone: it is closed rather than kept idle there.
+    assert accounted(monitor) == (0, 0)
+    with engine.connect():
+        assert accounted(monitor) == (1, 0)
+    assert accounted(monitor) == (0, 1)
+    assert published()[2] == 3
+
+
+def test_dispose_without_closing_forgets_the_connections_left_behind(
+    small_pool: tuple[Engine, PoolMonitor],
+) -> None:
+    engine, monitor = small_pool
+    left_behind = engine.pool
+    with engine.connect(), engine.connect():
+        pass
+    assert accounted(monitor) == (0, 2)
+    # As a forked worker does (gunicorn.conf.py's post_fork): those belong to the parent.
+    engine.dispose(close=False)
+    assert (monitor.snapshot()["pool"]["checked_out"], monitor.snapshot()["pool"]["idle"]) == (
+        0, 0,
+    )  # fmt: skip
+    assert published() == (0, 0, 3)
+    with engine.connect():
+        assert monitor.snapshot()["pool"]["checked_out"] == 1
+        assert published()[:2] == (1, 0)
+    left_behind.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -47,10 +48,20 @@ def test_an_error_in_the_block_rolls_back_closes_and_propagates() -> None:
 
 
 class DeadConnectionSession(RecordingSession):
-    """A session whose connection died: its rollback fails."""
+    """A session whose connection died: its rollback fails, and SQLAlchemy has invalidated
+    the connection (`lost`), or the failure is one SQLAlchemy did not recognise."""
+
+    def __init__(self, *, lost: bool = True) -> None:
+        super().__init__()
+        self.lost = lost
 
     def rollback(self) -> None:
-        raise OperationalError("ROLLBACK", {}, ConnectionError("server closed the connection"))
+        raise OperationalError(
+            "ROLLBACK",
+            {},
+            ConnectionError("server closed the connection\nmore detail"),
+            connection_invalidated=self.lost,
+        )
 
     def invalidate(self) -> None:
         self.calls.append("invalidate")
@@ -63,7 +74,26 @@ def test_a_rollback_on_a_dead_connection_discards_it_and_leaving_still_succeeds(
     with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         pass
     assert session.calls == ["invalidate", "close"]
-    assert "rollback failed" in caplog.text
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "connection lost at the ROLLBACK ending the unit of work (ConnectionError: server "
+        "closed the connection); nothing of it was saved, and the connection is discarded"
+    )
+    assert record.exc_info is None
+
+
+def test_a_rollback_failing_otherwise_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = DeadConnectionSession(lost=False)
+    with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+        pass
+    assert session.calls == ["invalidate", "close"]
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "the ROLLBACK ending the unit of work failed" in record.getMessage()
+    assert record.exc_info is not None
 
 
 def test_an_error_in_the_block_still_propagates_when_rollback_fails_too() -> None:
