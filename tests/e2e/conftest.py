@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,23 +28,11 @@ class RunningServer:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def gunicorn_server(
-    database_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    settings = database_server.create("e2e")
-    migrate(settings)
+@contextmanager
+def serving(settings: dict[str, str], log_path: Path) -> Iterator[RunningServer]:
+    """gunicorn on a free local port with these settings, live until the block ends."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    process = start_gunicorn(
-        {
-            "DATABASE_URL": settings.database_url,
-            "SERVER_BIND": f"127.0.0.1:{port}",
-            "SERVER_WORKERS": "2",
-            "SERVER_THREADS": "2",
-        },
-        log_path,
-    )
+    process = start_gunicorn({**settings, "SERVER_BIND": f"127.0.0.1:{port}"}, log_path)
     server = RunningServer(f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_until_live(server, process)
@@ -55,6 +44,20 @@ def gunicorn_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(
+    database_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    settings = database_server.create("e2e")
+    migrate(settings)
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with serving(
+        {"DATABASE_URL": settings.database_url, "SERVER_WORKERS": "2", "SERVER_THREADS": "2"},
+        log_path,
+    ) as server:
+        yield server
 
 
 def _wait_until_live(server: RunningServer, process: subprocess.Popen[bytes]) -> None:
