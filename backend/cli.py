@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
+from backend.db.migrations import applied_revisions
 from backend.errors import DomainError
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.services.bgg_export import ExportFormatError
@@ -22,14 +27,47 @@ from backend.services.game_import import (
 )
 from backend.state import app_state
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_games_command)
 
 
+def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
+    """Stop a command, with what to do, when its database is unreachable or not at the
+    migrations' head, before it reads a table that may not be there."""
+
+    @wraps(command)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = app_state(current_app)
+        database = state.settings.database_url_safe
+        try:
+            with state.engine.connect() as connection:
+                applied = applied_revisions(connection)
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+            raise click.ClickException(
+                f"cannot reach the database at {database}: "
+                + (reason[0] if reason else type(error).__name__)
+            ) from None
+        if applied != state.migration_heads:
+            raise click.ClickException(
+                f"the database at {database} is not migrated "
+                f"(at {', '.join(sorted(applied)) or 'no migration'}, "
+                f"expected {', '.join(sorted(state.migration_heads))}); "
+                "run `make migrate` (alembic upgrade head) first"
+            )
+        return command(*args, **kwargs)
+
+    return checked
+
+
 @click.command("seed-demo")
 @with_appcontext
+@needs_migrated_database
 def seed_demo() -> None:
     """Load about 30 well-known games into an empty catalog (does nothing otherwise)."""
     with UnitOfWork(app_state(current_app).session_factory, actor="seed-demo") as uow:
@@ -62,6 +100,7 @@ def seed_demo() -> None:
     help="Show a progress bar (default: only on a terminal).",
 )
 @with_appcontext
+@needs_migrated_database
 def import_games_command(
     path: Path, batch_size: int, dry_run: bool, rejects: Path | None, progress: bool | None
 ) -> None:
