@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import click
+from dotenv import dotenv_values, find_dotenv
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.db.migrations import applied_revisions
@@ -34,6 +36,30 @@ R = TypeVar("R")
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_games_command)
+
+
+def environment_without_flask_dotenv(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment (default: the process's) less what the `flask` command loaded from
+    the nearest .flaskenv and .env by itself, so that ENV_FILE alone says which dotenv file
+    counts, for the flask command as for gunicorn, alembic and the scripts.
+
+    Flask loads those files into os.environ before it imports the app, setting only the
+    variables not already there. A variable holding exactly the value a file gives is taken
+    as loaded from it: once loaded, the two cannot be told apart. A file named with the
+    flask command's own --env-file stays: it was asked for on that command line.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    context = click.get_current_context(silent=True)
+    script = context.find_object(ScriptInfo) if context is not None else None
+    if script is None or not script.load_dotenv_defaults:
+        return environ
+    loaded: dict[str, str | None] = {}
+    for name in (".flaskenv", ".env"):
+        if path := find_dotenv(name, usecwd=True):
+            loaded |= dotenv_values(path, encoding="utf-8")
+    return {
+        key: value for key, value in environ.items() if key not in loaded or loaded[key] != value
+    }
 
 
 def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
