@@ -13,8 +13,10 @@ from flask.testing import FlaskClient
 
 from backend import create_app
 from backend.config import Settings
+from backend.db.locks import exclusive
 from backend.db.migrations import alembic_config, head_revisions
 from backend.services.demo_catalog import DEMO_GAMES
+from backend.services.game_import import IMPORT_ACTOR
 from backend.state import app_state
 from tests.api.helpers import GAMES, create_label, game_count
 from tests.exports import export_line, write_export
@@ -153,3 +155,16 @@ def test_a_command_on_a_database_behind_the_code_names_its_revision(
     assert result.exit_code == 1
     assert f"is not migrated (at {first}, expected " in result.output
     assert "run `make migrate`" in result.output
+
+
+def test_an_import_while_another_runs_says_so(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
+    with exclusive(app_state(app).session_factory, IMPORT_ACTOR):
+        result = app.test_cli_runner().invoke(args=["import-games", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: another import is running on this database; try again when it has finished\n"
+    )
+    assert game_count(client) == 0
