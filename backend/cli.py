@@ -156,8 +156,8 @@ def import_games_command(
             raise click.ClickException(str(error)) from None
         except DomainError as error:
             raise click.ClickException(
-                f"the import stopped: {error.message}. Batches committed before it are kept; "
-                "run the same command again to complete the import."
+                f"the import stopped: {error.message.rstrip('.')}. Batches committed before it "
+                "are kept; run the same command again to complete the import."
             ) from None
         # Progress counts rows, not the header or every line end: end the bar at its end.
         bar.update(size - bar.pos)

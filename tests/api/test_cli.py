@@ -11,10 +11,11 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 
-from backend import create_app
+from backend import cli, create_app
 from backend.config import Settings
 from backend.db.locks import exclusive
 from backend.db.migrations import alembic_config, head_revisions
+from backend.errors import DuplicateError
 from backend.services.demo_catalog import DEMO_GAMES
 from backend.services.game_import import IMPORT_ACTOR
 from backend.state import app_state
@@ -168,3 +169,19 @@ def test_an_import_while_another_runs_says_so(
         "Error: another import is running on this database; try again when it has finished\n"
     )
     assert game_count(client) == 0
+
+
+def test_an_import_stopped_by_the_database_says_what_is_kept(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stop(*_args: object, **_kwargs: object) -> None:
+        raise DuplicateError("Another game already has this bgg_id.")
+
+    monkeypatch.setattr(cli, "import_games", stop)
+    path = write_export(tmp_path / "club.csv", export_line())
+    result = app.test_cli_runner().invoke(args=["import-games", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the import stopped: Another game already has this bgg_id. Batches committed "
+        "before it are kept; run the same command again to complete the import.\n"
+    )
