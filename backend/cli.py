@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.db.migrations import applied_revisions
+from backend.db.migrations import applied_revisions, not_migrated
 from backend.errors import DomainError
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.services.bgg_export import ExportFormatError
@@ -79,13 +79,9 @@ def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
                 f"cannot reach the database at {database}: "
                 + (reason[0] if reason else type(error).__name__)
             ) from None
-        if applied != state.migration_heads:
-            raise click.ClickException(
-                f"the database at {database} is not migrated "
-                f"(at {', '.join(sorted(applied)) or 'no migration'}, "
-                f"expected {', '.join(sorted(state.migration_heads))}); "
-                "run `make migrate` (alembic upgrade head) first"
-            )
+        advice = not_migrated(database, applied, state.migration_heads)
+        if advice is not None:
+            raise click.ClickException(advice)
         return command(*args, **kwargs)
 
     return checked
