@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
 
 
 class LockHeld(RuntimeError):
@@ -28,15 +32,15 @@ def exclusive(session_factory: sessionmaker[Session], name: str) -> Iterator[Non
     database too: those names are server-wide). SQLite: an flock on a file beside the
     database, as every process that writes to it runs on this host.
     """
-    with session_factory() as session:
+    session = session_factory()
+    try:
         engine = session.get_bind().engine
-        dialect = engine.dialect.name
-        if dialect == "sqlite":
+        if engine.dialect.name == "sqlite":
             with _file_lock(Path(f"{engine.url.database}-{name}.lock")):
                 yield
             return
         key = f"{engine.url.database}/{name}"
-        if dialect == "postgresql":
+        if engine.dialect.name == "postgresql":
             # Advisory locks are per database, keyed by a 64-bit number.
             number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
             held = session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": number})
@@ -54,6 +58,21 @@ def exclusive(session_factory: sessionmaker[Session], name: str) -> Iterator[Non
         finally:
             # Closing the connection releases the lock; a pooled one would keep it.
             connection.invalidate()
+    finally:
+        _close(session, name)
+
+
+def _close(session: Session, name: str) -> None:
+    try:
+        session.close()
+    except DBAPIError as error:
+        # The server ended the lock's connection (killed, or idle in its transaction for
+        # too long) and released the lock with it: the job itself may have succeeded.
+        logger.warning(
+            "the connection holding the lock %s was lost before the end: %s",
+            name,
+            " ".join(str(error.orig or error).split())[:200],
+        )
 
 
 @contextmanager
