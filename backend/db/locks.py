@@ -28,9 +28,9 @@ def exclusive(session_factory: sessionmaker[Session], name: str) -> Iterator[Non
 
     PostgreSQL: a transaction-level advisory lock in a transaction of its own, open for the
     block (safe behind PgBouncer in transaction mode, where a session lock is not).
-    MariaDB: GET_LOCK on a connection of its own, closed afterwards (named after the
-    database too: those names are server-wide). SQLite: an flock on a file beside the
-    database, as every process that writes to it runs on this host.
+    MariaDB: GET_LOCK on a connection of its own (named after the database too: those
+    names are server-wide). SQLite: an flock on a file beside the database, as every
+    process that writes to it runs on this host.
     """
     session = session_factory()
     try:
@@ -50,29 +50,35 @@ def exclusive(session_factory: sessionmaker[Session], name: str) -> Iterator[Non
             return
         lock_name = "gamenight-" + hashlib.sha256(key.encode()).hexdigest()[:40]
         connection = session.connection()
+        held = connection.scalar(text("SELECT GET_LOCK(:name, 0)"), {"name": lock_name})
+        if held != 1:
+            raise LockHeld(name)
         try:
-            held = connection.scalar(text("SELECT GET_LOCK(:name, 0)"), {"name": lock_name})
-            if held != 1:
-                raise LockHeld(name)
             yield
         finally:
-            # Closing the connection releases the lock; a pooled one would keep it.
-            connection.invalidate()
+            # Released here, not by closing the connection: the server frees a closed
+            # connection's locks only when it notices, after the next holder may have asked.
+            try:
+                connection.scalar(text("SELECT RELEASE_LOCK(:name)"), {"name": lock_name})
+            except DBAPIError as error:
+                # A pooled connection must never keep the lock.
+                connection.invalidate()
+                _lost(name, error)
     finally:
-        _close(session, name)
+        try:
+            session.close()
+        except DBAPIError as error:
+            _lost(name, error)
 
 
-def _close(session: Session, name: str) -> None:
-    try:
-        session.close()
-    except DBAPIError as error:
-        # The server ended the lock's connection (killed, or idle in its transaction for
-        # too long) and released the lock with it: the job itself may have succeeded.
-        logger.warning(
-            "the connection holding the lock %s was lost before the end: %s",
-            name,
-            " ".join(str(error.orig or error).split())[:200],
-        )
+def _lost(name: str, error: DBAPIError) -> None:
+    # The server ended the lock's connection (killed, or idle in its transaction for too
+    # long) and released the lock with it: the job itself may have succeeded.
+    logger.warning(
+        "the connection holding the lock %s was lost before the end: %s",
+        name,
+        " ".join(str(error.orig or error).split())[:200],
+    )
 
 
 @contextmanager

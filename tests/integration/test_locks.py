@@ -45,6 +45,13 @@ def test_a_second_holder_is_refused_until_the_first_is_done(
         pass
 
 
+def test_a_released_lock_can_be_taken_again_at_once(factory_for: Callable[[], Factory]) -> None:
+    session_factory = factory_for()
+    for _ in range(30):
+        with exclusive(session_factory, "job"):
+            pass
+
+
 def test_the_lock_is_released_when_the_block_fails(factory_for: Callable[[], Factory]) -> None:
     session_factory = factory_for()
     with pytest.raises(ZeroDivisionError), exclusive(session_factory, "job"):
