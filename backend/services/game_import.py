@@ -100,7 +100,8 @@ def import_games(
 ) -> ImportSummary:
     """Import the export at `source`; see the module's docstring. `on_progress` is called
     after each batch with the bytes of the file read in it. A database failure stops the
-    import with the domain error, after the batches already committed."""
+    import with the domain error, after the batches already committed. One import writes
+    to a database at a time: ImportAlreadyRunning, before anything is read, when another is."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ImportOptionsError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
     if rejects_path.resolve() == source.resolve():
