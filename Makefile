@@ -1,5 +1,6 @@
 # Game Night: every target creates .venv with the pinned requirements when it is missing.
-# Settings come from the environment or .env (see .env.example); `make help` lists targets.
+# Settings come from the environment or .env (see .env.example); ENV_FILE names another
+# dotenv file, or none when empty, for every target alike. `make help` lists targets.
 
 PYTHON ?= python3
 VENV ?= .venv

@@ -20,6 +20,7 @@ from prometheus_client import multiprocess  # noqa: E402
 
 from backend.config import Settings, SettingsError  # noqa: E402
 from backend.db.capacity import CapacityError, check_connection_budget  # noqa: E402
+from backend.db.migrations import applied_revisions_at, not_migrated  # noqa: E402
 from backend.state import app_state  # noqa: E402
 
 
@@ -54,9 +55,11 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-i
 
 
 def on_starting(server: Any) -> None:
-    """Before any worker: forget an earlier run's metrics, and check the connection budget."""
+    """Before any worker: forget an earlier run's metrics, say so when the database is not
+    migrated, and check the connection budget."""
     for leftover in Path(_metrics_directory).glob("*.db"):
         leftover.unlink()
+    _warn_if_not_migrated(server)
     try:
         budget = check_connection_budget(_settings, workers)
     except CapacityError as error:
@@ -66,6 +69,20 @@ def on_starting(server: Any) -> None:
         return
     if budget is not None:
         server.log.info("connection budget: %s", budget.explain())
+
+
+def _warn_if_not_migrated(server: Any) -> None:
+    # Only a warning: in a rolling deployment the code may start before its migration runs,
+    # and /health/ready answers 503 until it has.
+    try:
+        applied = applied_revisions_at(_settings)
+    except Exception as error:  # noqa: BLE001 - an unreachable database must not stop a start
+        server.log.warning("could not read the applied migrations: %s", type(error).__name__)
+        return
+    heads = app_state(server.app.wsgi()).migration_heads
+    advice = not_migrated(_settings.database_url_safe, applied, heads)
+    if advice is not None:
+        server.log.warning("%s", advice)
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -9,7 +9,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
-from backend.config import Settings
+from backend.config import Settings, settings_or_exit
 from backend.db.engine import make_engine
 from backend.db.migrations import only_this_dialects_objects
 from backend.models import Base
@@ -25,7 +25,7 @@ target_metadata = Base.metadata
 
 def _settings() -> Settings:
     settings: Settings | None = config.attributes.get("settings")
-    return settings or Settings.from_env()
+    return settings or settings_or_exit()
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:

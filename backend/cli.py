@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
+from collections.abc import Callable, Mapping
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import click
+from dotenv import dotenv_values, find_dotenv
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
+from backend.db.migrations import applied_revisions, not_migrated
 from backend.errors import DomainError
 from backend.repositories.unit_of_work import UnitOfWork
 from backend.services.bgg_export import ExportFormatError
@@ -22,14 +29,67 @@ from backend.services.game_import import (
 )
 from backend.state import app_state
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_games_command)
 
 
+def environment_without_flask_dotenv(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment (default: the process's) less what the `flask` command loaded from
+    the nearest .flaskenv and .env by itself, so that ENV_FILE alone says which dotenv file
+    counts, for the flask command as for gunicorn, alembic and the scripts.
+
+    Flask loads those files into os.environ before it imports the app, setting only the
+    variables not already there. A variable holding exactly the value a file gives is taken
+    as loaded from it: once loaded, the two cannot be told apart. A file named with the
+    flask command's own --env-file stays: it was asked for on that command line.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    context = click.get_current_context(silent=True)
+    script = context.find_object(ScriptInfo) if context is not None else None
+    if script is None or not script.load_dotenv_defaults:
+        return environ
+    loaded: dict[str, str | None] = {}
+    for name in (".flaskenv", ".env"):
+        if path := find_dotenv(name, usecwd=True):
+            loaded |= dotenv_values(path, encoding="utf-8")
+    return {
+        key: value for key, value in environ.items() if key not in loaded or loaded[key] != value
+    }
+
+
+def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
+    """Stop a command, with what to do, when its database is unreachable or not at the
+    migrations' head, before it reads a table that may not be there."""
+
+    @wraps(command)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = app_state(current_app)
+        database = state.settings.database_url_safe
+        try:
+            with state.engine.connect() as connection:
+                applied = applied_revisions(connection)
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+            raise click.ClickException(
+                f"cannot reach the database at {database}: "
+                + (reason[0] if reason else type(error).__name__)
+            ) from None
+        advice = not_migrated(database, applied, state.migration_heads)
+        if advice is not None:
+            raise click.ClickException(advice)
+        return command(*args, **kwargs)
+
+    return checked
+
+
 @click.command("seed-demo")
 @with_appcontext
+@needs_migrated_database
 def seed_demo() -> None:
     """Load about 30 well-known games into an empty catalog (does nothing otherwise)."""
     with UnitOfWork(app_state(current_app).session_factory, actor="seed-demo") as uow:
@@ -62,6 +122,7 @@ def seed_demo() -> None:
     help="Show a progress bar (default: only on a terminal).",
 )
 @with_appcontext
+@needs_migrated_database
 def import_games_command(
     path: Path, batch_size: int, dry_run: bool, rejects: Path | None, progress: bool | None
 ) -> None:
@@ -91,8 +152,8 @@ def import_games_command(
             raise click.ClickException(str(error)) from None
         except DomainError as error:
             raise click.ClickException(
-                f"the import stopped: {error.message}. Batches committed before it are kept; "
-                "run the same command again to complete the import."
+                f"the import stopped: {error.message.rstrip('.')}. Batches committed before it "
+                "are kept; run the same command again to complete the import."
             ) from None
         # Progress counts rows, not the header or every line end: end the bar at its end.
         bar.update(size - bar.pos)

@@ -178,6 +178,15 @@ class Settings:
         return problems
 
 
+def settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings.from_env for an entry point (the flask command, alembic): bad settings end
+    the process with their list and no traceback, worded as gunicorn words them."""
+    try:
+        return Settings.from_env(environ)
+    except SettingsError as error:
+        raise SystemExit(f"gamenight: {error}") from None
+
+
 def _network_host(url: URL) -> str | None:
     """The host a URL reaches over the network, or None for a file or a Unix socket."""
     if url.get_backend_name() == "sqlite" or "unix_socket" in url.query:

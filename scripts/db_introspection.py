@@ -1,6 +1,7 @@
 """`make introspect`: compare the models with the live database and report every drift.
 
     python -m scripts.db_introspection [--url URL] [--format text|json] [--timeout SECONDS]
+    python scripts/db_introspection.py ...    (the same, run by its path)
 
 The database is DATABASE_URL (from the environment or .env) unless --url is given. It is
 only read: the connection is read-only (on SQLite the file is opened read-only) and no
@@ -17,9 +18,15 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+if not __package__:
+    # Run by its path (python scripts/db_introspection.py), Python puts scripts/ on the
+    # import path instead of the project; `python -m` needs nothing.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.config import Settings, SettingsError
 from backend.db.introspection import CannotCheck, Finding, Report, introspect, read_only_engine

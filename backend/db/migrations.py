@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from backend.config import PROJECT_ROOT, Settings
+from backend.db.engine import make_engine
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
@@ -30,6 +31,29 @@ def head_revisions() -> frozenset[str]:
 def applied_revisions(connection: Connection) -> frozenset[str]:
     """The revisions recorded in the database's alembic_version table (empty when none)."""
     return frozenset(MigrationContext.configure(connection).get_current_heads())
+
+
+def applied_revisions_at(settings: Settings) -> frozenset[str]:
+    """applied_revisions on a connection of its own, for a check before the app serves."""
+    engine = make_engine(settings, purpose="probe", timeout_seconds=settings.db_connect_timeout)
+    try:
+        with engine.connect() as connection:
+            return applied_revisions(connection)
+    finally:
+        engine.dispose()
+
+
+def not_migrated(database: str, applied: frozenset[str], heads: frozenset[str]) -> str | None:
+    """What to tell someone about to use `database` when it is not at the migrations' head
+    (`applied` as applied_revisions reads it); None when it is."""
+    if applied == heads:
+        return None
+    at = ", ".join(sorted(applied)) or "no migration"
+    expected = ", ".join(sorted(heads))
+    return (
+        f"the database at {database} is not migrated (at {at}, expected {expected}); "
+        "run `make migrate` (alembic upgrade head) first"
+    )
 
 
 def only_this_dialects_objects(dialect_name: str) -> Any:

@@ -13,6 +13,7 @@ import csv
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.locks import LockHeld, exclusive
 from backend.models.audit import BulkUpdate
 from backend.models.game import GAME_RULES
 from backend.models.labels import slugify
@@ -37,6 +39,15 @@ T = TypeVar("T")
 
 class ImportOptionsError(ValueError):
     """The import cannot start as asked (a batch size out of range, rejects over the export)."""
+
+
+class ImportAlreadyRunning(ImportOptionsError):
+    """Another import is writing to the same database."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "another import is running on this database; try again when it has finished"
+        )
 
 
 @dataclass
@@ -89,7 +100,8 @@ def import_games(
 ) -> ImportSummary:
     """Import the export at `source`; see the module's docstring. `on_progress` is called
     after each batch with the bytes of the file read in it. A database failure stops the
-    import with the domain error, after the batches already committed."""
+    import with the domain error, after the batches already committed. One import writes
+    to a database at a time: ImportAlreadyRunning, before anything is read, when another is."""
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ImportOptionsError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
     if rejects_path.resolve() == source.resolve():
@@ -97,22 +109,28 @@ def import_games(
         raise ImportOptionsError("the rejects file cannot be the export itself")
     summary = ImportSummary(source=source, dry_run=dry_run)
     started = time.monotonic()
-    with _RejectsFile(rejects_path) as rejects:
-        for batch in _chunks(read_export(source), batch_size):
-            valid = [row for row in batch if isinstance(row, GameRow)]
-            for row in batch:
-                if isinstance(row, RejectedRow):
-                    rejects.write(row)
-                    summary.rejected[row.reason] += 1
-            summary.rows_read += len(batch)
-            if valid:
-                _import_batch(session_factory, source, valid, summary, rejects, dry_run=dry_run)
-            if on_progress is not None:
-                on_progress(sum(size_in_bytes(row) for row in batch))
-        summary.rejects_path = rejects.path if rejects.count else None
-    if not dry_run and (summary.inserted or summary.updated):
-        with UnitOfWork(session_factory, actor=IMPORT_ACTOR) as uow:
-            uow.refresh_statistics(IMPORTED_TABLES)
+    # Two imports of one file would both find its rows new, and the second would stop on
+    # the first's inserts; a dry run writes nothing and needs no turn.
+    try:
+        turn = nullcontext() if dry_run else exclusive(session_factory, IMPORT_ACTOR)
+        with turn, _RejectsFile(rejects_path) as rejects:
+            for batch in _chunks(read_export(source), batch_size):
+                valid = [row for row in batch if isinstance(row, GameRow)]
+                for row in batch:
+                    if isinstance(row, RejectedRow):
+                        rejects.write(row)
+                        summary.rejected[row.reason] += 1
+                summary.rows_read += len(batch)
+                if valid:
+                    _import_batch(session_factory, source, valid, summary, rejects, dry_run=dry_run)
+                if on_progress is not None:
+                    on_progress(sum(size_in_bytes(row) for row in batch))
+            summary.rejects_path = rejects.path if rejects.count else None
+            if not dry_run and (summary.inserted or summary.updated):
+                with UnitOfWork(session_factory, actor=IMPORT_ACTOR) as uow:
+                    uow.refresh_statistics(IMPORTED_TABLES)
+    except LockHeld:
+        raise ImportAlreadyRunning from None
     summary.seconds = time.monotonic() - started
     return summary
 

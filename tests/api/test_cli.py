@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient
 
+from backend import cli, create_app
+from backend.config import Settings
+from backend.db.locks import exclusive
+from backend.db.migrations import alembic_config, head_revisions
+from backend.errors import DuplicateError
 from backend.services.demo_catalog import DEMO_GAMES
+from backend.services.game_import import IMPORT_ACTOR
+from backend.state import app_state
 from tests.api.helpers import GAMES, create_label, game_count
 from tests.exports import export_line, write_export
 
@@ -106,3 +116,72 @@ def test_import_games_refuses_bad_options(app: Flask, tmp_path: Path, arguments:
     result = app.test_cli_runner().invoke(args=["import-games", str(path), *arguments])
     assert result.exit_code == 2
     assert "--batch-size" in result.output
+
+
+@pytest.mark.parametrize("arguments", [["seed-demo"], ["import-games", "{export}"]])
+def test_a_command_on_an_unmigrated_database_says_to_migrate(
+    fresh_settings: Callable[[str], Settings], tmp_path: Path, arguments: list[str]
+) -> None:
+    settings = fresh_settings("unmigrated")
+    export = write_export(tmp_path / "club.csv", export_line())
+    app = create_app(settings)
+    try:
+        result = app.test_cli_runner().invoke(
+            args=[argument.format(export=export) for argument in arguments]
+        )
+    finally:
+        app_state(app).engine.dispose()
+    assert result.exit_code == 1
+    heads = ", ".join(sorted(head_revisions()))
+    assert result.output == (
+        f"Error: the database at {settings.database_url_safe} is not migrated "
+        f"(at no migration, expected {heads}); run `make migrate` (alembic upgrade head) first\n"
+    )
+
+
+def test_a_command_on_a_database_behind_the_code_names_its_revision(
+    fresh_settings: Callable[[str], Settings],
+) -> None:
+    settings = fresh_settings("behind")
+    config = alembic_config(settings)
+    config.attributes["configure_logger"] = False
+    first = ScriptDirectory.from_config(config).get_base()
+    assert first is not None
+    command.upgrade(config, first)
+    app = create_app(settings)
+    try:
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    finally:
+        app_state(app).engine.dispose()
+    assert result.exit_code == 1
+    assert f"is not migrated (at {first}, expected " in result.output
+    assert "run `make migrate`" in result.output
+
+
+def test_an_import_while_another_runs_says_so(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
+    with exclusive(app_state(app).session_factory, IMPORT_ACTOR):
+        result = app.test_cli_runner().invoke(args=["import-games", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: another import is running on this database; try again when it has finished\n"
+    )
+    assert game_count(client) == 0
+
+
+def test_an_import_stopped_by_the_database_says_what_is_kept(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stop(*_args: object, **_kwargs: object) -> None:
+        raise DuplicateError("Another game already has this bgg_id.")
+
+    monkeypatch.setattr(cli, "import_games", stop)
+    path = write_export(tmp_path / "club.csv", export_line())
+    result = app.test_cli_runner().invoke(args=["import-games", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: the import stopped: Another game already has this bgg_id. Batches committed "
+        "before it are kept; run the same command again to complete the import.\n"
+    )

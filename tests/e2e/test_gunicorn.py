@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from backend.db.migrations import head_revisions
 from tests.e2e.conftest import RunningServer
 from tests.factories import game_fields
+from tests.servers import free_port, start_gunicorn
 
 
 def test_create_read_change_and_delete_a_game_over_http(gunicorn_server: RunningServer) -> None:
@@ -247,3 +251,44 @@ def test_metrics_add_up_over_workers_and_forget_dead_ones(gunicorn_server: Runni
 
     assert killed not in spread_requests(gunicorn_server, "/api/v1/games", 40)
     assert_metrics_add_up(scrape(gunicorn_server), pool_reports_at_rest(gunicorn_server))
+
+
+def test_a_migrated_database_starts_without_a_migration_warning(
+    gunicorn_server: RunningServer,
+) -> None:
+    assert "is not migrated" not in gunicorn_server.log()
+    assert requests.get(f"{gunicorn_server.base_url}/health/ready", timeout=10).status_code == 200
+
+
+def test_gunicorn_on_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> None:
+    database = tmp_path / "empty.db"
+    port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    process = start_gunicorn(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SERVER_BIND": f"127.0.0.1:{port}",
+            "SERVER_WORKERS": "1",
+            "SERVER_THREADS": "1",
+        },
+        log_path,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "Booting worker" not in log_path.read_text() and time.monotonic() < deadline:
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.2)
+        ready = requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    heads = ", ".join(sorted(head_revisions()))
+    assert (
+        f"the database at sqlite:///{database} is not migrated (at no migration, "
+        f"expected {heads}); run `make migrate` (alembic upgrade head) first"
+    ) in log_path.read_text()
+    assert ready.status_code == 503

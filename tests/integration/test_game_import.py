@@ -13,11 +13,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.locks import LockHeld, exclusive
 from backend.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
 from backend.models import AuditLog, Game
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import UnitOfWork
-from backend.services.game_import import ImportSummary, import_games
+from backend.services.bgg_export import ExportFormatError
+from backend.services.game_import import (
+    IMPORT_ACTOR,
+    ImportAlreadyRunning,
+    ImportSummary,
+    import_games,
+)
 from tests.exports import SHARED_CATALOG, export_line, write_export
 
 pytestmark = pytest.mark.usefixtures("clean_database")
@@ -230,6 +237,49 @@ def test_the_rejects_file_cannot_be_the_export(
     with pytest.raises(ValueError, match="cannot be the export"):
         import_games(sessionmaker(), path, rejects_path=path)
     assert path.read_text().startswith("\ufeffID;Name")
+
+
+def test_an_import_while_another_runs_stops_before_writing_anything(
+    session_factory: Factory, run_import: Callable[..., ImportSummary], tmp_path: Path
+) -> None:
+    path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
+    earlier_rejects = tmp_path / "rejects.csv"
+    earlier_rejects.write_text("the running import's rejects\n")
+    with exclusive(session_factory, IMPORT_ACTOR):
+        with pytest.raises(ImportAlreadyRunning) as stopped:
+            run_import(path)
+        dry_run = import_games(
+            session_factory, path, rejects_path=tmp_path / "dry.csv", dry_run=True
+        )
+        assert dry_run.inserted == 1
+    assert str(stopped.value) == (
+        "another import is running on this database; try again when it has finished"
+    )
+    assert earlier_rejects.read_text() == "the running import's rejects\n"
+    with UnitOfWork(session_factory) as uow:
+        assert uow.games.count() == 0
+
+
+def test_an_import_holds_its_turn_until_it_ends_and_then_lets_the_next_run(
+    session_factory: Factory, run_import: Callable[..., ImportSummary], tmp_path: Path
+) -> None:
+    path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
+    held_during: list[bool] = []
+
+    def try_to_take_the_turn(_bytes: int) -> None:
+        try:
+            with exclusive(session_factory, IMPORT_ACTOR):
+                held_during.append(False)
+        except LockHeld:
+            held_during.append(True)
+
+    assert run_import(path, on_progress=try_to_take_the_turn).inserted == 1
+    assert held_during == [True]
+    other_format = tmp_path / "other.csv"
+    other_format.write_text("ID;Name\n1;Catan\n")
+    with pytest.raises(ExportFormatError):
+        run_import(other_format)
+    assert run_import(path).unchanged == 1
 
 
 def test_duplicate_ids_in_one_file_are_reported_not_inserted_twice(

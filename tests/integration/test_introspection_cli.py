@@ -4,7 +4,10 @@ database that is only read."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,7 +16,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from backend.config import Settings
+from backend.config import PROJECT_ROOT, Settings
 from backend.db.engine import make_engine
 from backend.db.introspection import read_only_engine
 from scripts.db_introspection import CANNOT_CHECK, DRIFT, IN_SYNC, main
@@ -121,3 +124,22 @@ def test_a_server_that_never_answers_is_given_up_on(
     assert main(["--url", url, "--timeout", "1"]) == CANNOT_CHECK
     assert time.monotonic() - started < 5  # libpq waits at least 2 s to connect
     assert capsys.readouterr().err.startswith("cannot check the database: ")
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "scripts.db_introspection"], ["scripts/db_introspection.py"]],
+    ids=["module", "path"],
+)
+def test_the_script_runs_as_a_module_and_by_its_path(migrated_url: str, command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, *command, "--url", migrated_url],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "ENV_FILE": "", "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == IN_SYNC, result.stderr
+    assert "In sync." in result.stdout

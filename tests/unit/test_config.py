@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from backend.config import DEFAULT_DATABASE_URL, PROJECT_ROOT, AppEnv, Settings, SettingsError
+from backend.config import (
+    DEFAULT_DATABASE_URL,
+    PROJECT_ROOT,
+    AppEnv,
+    Settings,
+    SettingsError,
+    settings_or_exit,
+)
 
 NO_FILE = {"ENV_FILE": ""}
 STRONG_SECRET = "s" * 40
@@ -193,6 +200,17 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 def test_a_named_env_file_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="ENV_FILE names"):
         Settings.from_env({"ENV_FILE": str(tmp_path / "missing.env")})
+
+
+def test_an_entry_point_with_bad_settings_exits_with_their_list() -> None:
+    with pytest.raises(SystemExit) as exited:
+        settings_or_exit({**NO_FILE, "SERVER_WORKERS": "0", "LOG_LEVEL": "LOUD"})
+    assert exited.value.code == (
+        "gamenight: invalid settings:\n"
+        "  - SERVER_WORKERS must be between 1 and 64, got 0\n"
+        "  - LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'"
+    )
+    assert settings_or_exit({**NO_FILE, "SERVER_WORKERS": "3"}).server_workers == 3
 
 
 def test_app_env_given_as_a_string_is_still_checked() -> None:
