@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
@@ -11,10 +12,13 @@ from typing import Any, NoReturn, TypeVar
 import flask
 import flask_smorest
 import marshmallow as ma
+from flask_smorest.exceptions import NotModified
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import quote_etag
 
 from backend.api.request_context import WRITE_METHODS
 from backend.db.errors import translate_database_error
@@ -81,6 +85,13 @@ class StrictParser(SchemaReusingParser):
                     message="The body must be JSON, sent as Content-Type: application/json.",
                 )
             return core.missing
+        charset = req.mimetype_params.get("charset")
+        if body and charset is not None and charset.lower() != "utf-8":
+            # JSON is UTF-8 (RFC 8259); decoding another charset as UTF-8 would garble text.
+            abort(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                message=f"The body must be UTF-8 JSON; charset={charset} is not supported.",
+            )
         try:
             return core.parse_json(body)
         except (RecursionError, ValueError) as error:
@@ -123,6 +134,34 @@ class Blueprint(flask_smorest.Blueprint):
     PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
 
+    def _check_precondition(self) -> None:
+        """428 without If-Match, and also for `If-Match: *`: any version would match it, so
+        it would skip the optimistic concurrency check that the ETag is there for. 400 for
+        an If-Match that is not a list of entity tags, which werkzeug would read anyway."""
+        if flask.request.method in self.METHODS_NEEDING_CHECK_ETAG:
+            sent = flask.request.headers.get("If-Match", "").strip(" \t")
+            if sent == "*":
+                abort(HTTPStatus.PRECONDITION_REQUIRED, message=IF_MATCH_STAR_MESSAGE)
+            if sent and not re.fullmatch(IF_MATCH_PATTERN, sent):
+                problem = 'must be the ETag as sent, in double quotes ("...")'
+                abort(
+                    HTTPStatus.BAD_REQUEST,
+                    message=f"If-Match {problem}.",
+                    errors={"headers": {"If-Match": [problem]}},
+                )
+        super()._check_precondition()
+
+    def _check_not_modified(self, etag: str) -> None:
+        """304 when If-None-Match names the ETag, weak or strong: RFC 9110 compares
+        If-None-Match weakly, so W/"<etag>" matches too (flask-smorest compares strongly).
+        The 304 carries the ETag, as the 200 would have (RFC 9110 15.4.5)."""
+        if flask.request.method in self.METHODS_CHECKING_NOT_MODIFIED and (
+            flask.request.if_none_match.contains_weak(etag)
+        ):
+            not_modified = NotModified()
+            not_modified.data = {"headers": {"ETag": quote_etag(etag)}}
+            raise not_modified
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._document_request_errors)
@@ -154,6 +193,13 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+# RFC 9110's If-Match other than `*`: entity tags separated by commas (OWS is space or tab).
+ENTITY_TAG_PATTERN = r'(W/)?"[^"]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*{ENTITY_TAG_PATTERN}([ \t]*,[ \t]*{ENTITY_TAG_PATTERN})*[ \t]*$"
+IF_MATCH_STAR_MESSAGE = (
+    "If-Match: * would match any version; send the entity's current ETag instead (GET it first)."
+)
+
 # Plainer words than werkzeug's defaults where a client has something to fix.
 HTTP_ERROR_MESSAGES = {
     HTTPStatus.PRECONDITION_REQUIRED: (
@@ -168,11 +214,17 @@ HTTP_ERROR_MESSAGES = {
 
 class Api(flask_smorest.Api):
     def handle_http_exception(self, error: HTTPException) -> tuple[dict[str, Any], int, Any]:
-        """flask-smorest's error payload, always with a message saying what went wrong."""
+        """flask-smorest's error payload, always with a message saying what went wrong, and
+        with the headers werkzeug's exception carries (a 405's Allow, a 503's Retry-After),
+        which flask-smorest drops."""
         payload, status, headers = super().handle_http_exception(error)
         if "message" not in payload and status != HTTPStatus.NOT_MODIFIED:
             payload["message"] = HTTP_ERROR_MESSAGES.get(status) or error.description
-        return payload, status, headers
+        # Its Content-Type is for werkzeug's HTML page; the payload here is JSON.
+        carried = Headers(error.get_headers())
+        carried.remove("Content-Type")
+        carried.extend(Headers(headers))
+        return payload, status, carried
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
