@@ -42,18 +42,17 @@ def _labels(kind: str) -> fields.List[Any]:
 
 
 class GameFields(Schema):
-    """A game's own fields, with the same rules as the database's CHECK constraints."""
+    """A game's own fields, with the same rules as the database's CHECK constraints; only the
+    title is required, anything else left out is unknown (null)."""
 
     title = Text(required=True, metadata={"example": "Brass: Birmingham"})
     year_published = fields.Integer(allow_none=True, strict=True, metadata={"example": 2018})
     min_players = fields.Integer(
-        required=True,
         allow_none=True,
         strict=True,
         metadata={"description": "null when unknown.", "example": 2},
     )
     max_players = fields.Integer(
-        required=True,
         allow_none=True,
         strict=True,
         metadata={"description": "null when unknown.", "example": 4},
