@@ -99,3 +99,10 @@ def test_a_games_labels_are_documented_as_label_summaries(spec: dict[str, Any]) 
     for kind in ("categories", "tags"):
         assert game[kind]["type"] == "array"
         assert game[kind]["items"]["$ref"].endswith("/LabelSummary")
+
+
+def test_the_description_names_only_what_the_api_has(spec: dict[str, Any]) -> None:
+    description = spec["info"]["description"].lower()
+    assert "catalog" in description
+    for absent in ("player", "concierge", "tournament"):
+        assert absent not in description
