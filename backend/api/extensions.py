@@ -13,6 +13,7 @@ import flask
 import flask_smorest
 import marshmallow as ma
 from flask_smorest.exceptions import NotModified
+from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
@@ -182,6 +183,34 @@ class Blueprint(flask_smorest.Blueprint):
             responses.setdefault(status.value, status.name)
         return doc
 
+    def documents_links_to_item(
+        self, status: int, item_path: str, parameter: str
+    ) -> Callable[[F], F]:
+        """Document, as OpenAPI links on a response carrying one entity, what a client can do
+        with it next: read it by its id, and change or remove it with the ETag it came with."""
+        pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
+        by_id = {parameter: "$response.body#/id"}
+        with_etag = {**by_id, "header.If-Match": "$response.header.ETag"}
+        links = {
+            "read": {
+                "operationRef": f"{pointer}/get",
+                "parameters": by_id,
+                "description": "Read it again.",
+            },
+            "change": {
+                "operationRef": f"{pointer}/patch",
+                "parameters": with_etag,
+                "description": "Change it; the ETag it came with goes in If-Match.",
+            },
+            "remove": {
+                "operationRef": f"{pointer}/delete",
+                "parameters": with_etag,
+                "description": "Remove it; the ETag it came with goes in If-Match.",
+            },
+        }
+        decorator: Callable[[F], F] = self.doc(responses={status: {"links": links}})
+        return decorator
+
     def documents_errors(self, *statuses: HTTPStatus) -> Callable[[F], F]:
         """Document the error responses an operation can give, in flask-smorest's error shape."""
 
@@ -213,6 +242,37 @@ HTTP_ERROR_MESSAGES = {
 
 
 class Api(flask_smorest.Api):
+    def _register_etag_headers(self) -> None:
+        """flask-smorest's ETag parameters, with If-Match saying what it must hold: an entity
+        tag (`"..."`, as the ETag header gave it); `*` is refused with 428."""
+        self.spec.components.parameter(
+            "IF_MATCH",
+            "header",
+            {
+                **flask_smorest.etag.IF_MATCH_HEADER,
+                "description": "The entity's current ETag; `*` is refused (428), and a stale "
+                "one is 412.",
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+            },
+            lazy=True,
+        )
+        self.spec.components.parameter(
+            "IF_NONE_MATCH", "header", flask_smorest.etag.IF_NONE_MATCH_HEADER, lazy=True
+        )
+        self.spec.components.header("ETAG", flask_smorest.etag.ETAG_HEADER, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        """X-Pagination documented as what it is, JSON text: OpenAPI 3 says that with
+        `content`; flask-smorest's `schema` would mean the `simple` style (`k,v,k,v`)."""
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON.",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
+
     def handle_http_exception(self, error: HTTPException) -> tuple[dict[str, Any], int, Any]:
         """flask-smorest's error payload, always with a message saying what went wrong, and
         with the headers werkzeug's exception carries (a 405's Allow, a 503's Retry-After),

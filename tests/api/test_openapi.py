@@ -106,3 +106,36 @@ def test_the_description_names_only_what_the_api_has(spec: dict[str, Any]) -> No
     assert "catalog" in description
     for absent in ("player", "concierge", "tournament"):
         assert absent not in description
+
+
+def test_a_pagination_header_is_documented_as_json(spec: dict[str, Any]) -> None:
+    header = spec["components"]["headers"]["PAGINATION"]
+    assert "schema" not in header
+    assert header["content"]["application/json"]["schema"]["$ref"].endswith("/PaginationMetadata")
+
+
+def test_if_match_is_documented_as_entity_tags_without_star(spec: dict[str, Any]) -> None:
+    if_match = spec["components"]["parameters"]["IF_MATCH"]
+    pattern = re.compile(if_match["schema"]["pattern"])
+    assert if_match["required"] is True
+    assert pattern.match('"abc"')
+    assert pattern.match('W/"a", "b"')
+    assert not pattern.match("*")
+    assert not pattern.match("abc")
+
+
+def test_creating_reading_and_changing_document_links_to_the_entity(spec: dict[str, Any]) -> None:
+    # Every operation answering with one entity tells a client where to go next with it.
+    linked = 0
+    for (method, path), operation in operations(spec).items():
+        for status, response in operation["responses"].items():
+            links = response.get("links")
+            if not links:
+                continue
+            linked += 1
+            assert status in ("200", "201"), (method, path)
+            change = links["change"]
+            assert change["parameters"]["header.If-Match"] == "$response.header.ETag"
+            target_path = change["operationRef"].split("/")[2].replace("~1", "/")
+            assert "patch" in spec["paths"][target_path]
+    assert linked >= 9
