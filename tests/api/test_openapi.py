@@ -139,3 +139,23 @@ def test_creating_reading_and_changing_document_links_to_the_entity(spec: dict[s
             target_path = change["operationRef"].split("/")[2].replace("~1", "/")
             assert "patch" in spec["paths"][target_path]
     assert linked >= 9
+
+
+def test_every_column_that_can_be_null_is_documented_nullable(spec: dict[str, Any]) -> None:
+    from sqlalchemy import Column
+
+    from backend.models import Base
+
+    schemas = spec["components"]["schemas"]
+    checked = 0
+    for mapper in Base.registry.mappers:
+        documented = schemas.get(f"{mapper.class_.__name__}Out")
+        if documented is None:
+            continue
+        for column in mapper.columns:
+            name = column.key
+            if isinstance(column, Column) and name in documented["properties"]:
+                checked += 1
+                nullable = documented["properties"][name].get("nullable", False)
+                assert nullable == column.nullable, (mapper.class_.__name__, name)
+    assert checked >= 30
