@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import flask
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask_smorest.exceptions import NotModified
 from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import quote_etag
 
 from backend.api.request_context import WRITE_METHODS
+from backend.api.schemas import EntityOut
 from backend.db.errors import translate_database_error
 from backend.errors import (
     BrokenReferenceError,
@@ -241,7 +243,27 @@ HTTP_ERROR_MESSAGES = {
 }
 
 
+class EntityFieldsAlwaysSent(BasePlugin):
+    """apispec plugin: every field of an entity's output schema is documented as required,
+    since each answer carries all of them (null when unknown); a generated client then
+    need not treat each as possibly absent."""
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        entity = isinstance(schema, type) and issubclass(schema, EntityOut)
+        if (entity or isinstance(schema, EntityOut)) and definition.get("properties"):
+            return {"required": sorted(definition["properties"])}
+        return None
+
+
 class Api(flask_smorest.Api):
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        super()._init_spec(
+            extra_plugins=[EntityFieldsAlwaysSent(), *(extra_plugins or ())], **kwargs
+        )
+
     def _register_etag_headers(self) -> None:
         """flask-smorest's ETag parameters, with If-Match saying what it must hold: an entity
         tag (`"..."`, as the ETag header gave it); `*` is refused with 428."""

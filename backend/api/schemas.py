@@ -109,7 +109,12 @@ class ListArguments(Schema):
         return data
 
 
-class AuditedOut(Schema):
+class EntityOut(Schema):
+    """An entity as answers carry it: every field always sent, null when unknown (the spec
+    marks them all required)."""
+
+
+class AuditedOut(EntityOut):
     """What every audited, versioned entity returns about its own history."""
 
     version = fields.Integer(

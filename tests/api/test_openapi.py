@@ -159,3 +159,16 @@ def test_every_column_that_can_be_null_is_documented_nullable(spec: dict[str, An
                 nullable = documented["properties"][name].get("nullable", False)
                 assert nullable == column.nullable, (mapper.class_.__name__, name)
     assert checked >= 30
+
+
+@pytest.mark.parametrize("name", ["GameOut", "CategoryOut", "TagOut", "LabelSummary"])
+def test_an_entitys_answer_documents_every_field_as_always_sent(
+    spec: dict[str, Any], name: str
+) -> None:
+    documented = spec["components"]["schemas"][name]
+    assert sorted(documented["required"]) == sorted(documented["properties"])
+
+
+def test_a_game_to_create_requires_only_its_title(spec: dict[str, Any]) -> None:
+    assert spec["components"]["schemas"]["GameCreate"]["required"] == ["title"]
+    assert "required" not in spec["components"]["schemas"]["GamePatch"]

@@ -7,11 +7,18 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from backend.api.schemas import NOT_BLANK_PATTERN, AuditedOut, ListArguments, Schema, Text
+from backend.api.schemas import (
+    NOT_BLANK_PATTERN,
+    AuditedOut,
+    EntityOut,
+    ListArguments,
+    Schema,
+    Text,
+)
 from backend.models.labels import LABEL_NAME_MAX_LENGTH, label_name_problems
 
 
-class LabelSummary(Schema):
+class LabelSummary(EntityOut):
     """A category or tag as a game lists it."""
 
     id = fields.UUID(dump_only=True)
