@@ -25,9 +25,9 @@ from backend.models.labels import label_name_problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clean_database")]
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 50
 STATEFUL_STEPS = 10
-STATEFUL_SCENARIOS = 60
+STATEFUL_SCENARIOS = 100
 # schemathesis' defaults, and one status each that HTTP defines for conditional requests.
 POSITIVE_DATA_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 MISSING_HEADER_REFUSED = ["400", "401", "403", "406", "415", "422"]
@@ -135,15 +135,21 @@ def test_schemathesis_finds_nothing_wrong_in_any_phase(app: Flask) -> None:
     for phase in ("examples", "coverage", "fuzzing", "stateful"):
         assert run.phases.get(phase) in ("success", "failure"), run.phases
 
-    # The stateful phase, following the spec's links, created each kind of entity, then read,
-    # changed and removed one. A 200 PATCH and a 204 DELETE show the ETag the link carried
-    # from the answer before was current: If-Match: * is refused, and a made-up tag is 412.
+    # The stateful phase, following the spec's links, created each kind of entity and read
+    # one back, and called every operation on an entity. Some change and some removal
+    # succeeded: the ETag the link carried from the answer before was current (If-Match: *
+    # is refused, and a made-up tag is 412). Which ones succeed depends on the seed: a
+    # generated change may well clash with another entity (409).
+    called = {label for (label, _status) in run.stateful_answers}
     succeeded = {label for (label, status) in run.stateful_answers if status < 300}
-    creations = [label for label in run.operations if label.startswith("POST ")]
+    answers = "\n".join(map(str, sorted(run.stateful_answers.items())))
     on_entities = [label for label in run.operations if "{" in label]
-    assert creations
-    assert on_entities
-    missing = set(creations + on_entities) - succeeded
-    assert not missing, sorted(run.stateful_answers.items())
+    creations = [label for label in run.operations if label.startswith("POST ")]
+    reads = [label for label in on_entities if label.startswith("GET ")]
+    assert len(on_entities) >= 9
+    assert set(on_entities) <= called, answers
+    assert set(creations + reads) <= succeeded, answers
+    for method in ("PATCH", "DELETE"):
+        assert any(label.startswith(f"{method} ") for label in succeeded), answers
 
     assert not run.failures, "\n".join(dict.fromkeys(run.failures))
