@@ -174,7 +174,7 @@ class Blueprint(flask_smorest.Blueprint):
         doc: dict[str, Any], _doc_info: Any, *, method: str, **_kwargs: Any
     ) -> dict[str, Any]:
         """Document the errors every body-carrying or writing operation can give (400 is also
-        a bad X-Change-Reason header)."""
+        a bad X-Change-Reason header), and the ETag of a 304."""
         statuses: tuple[HTTPStatus, ...] = ()
         if "requestBody" in doc:
             statuses = BODY_ERRORS
@@ -183,6 +183,12 @@ class Blueprint(flask_smorest.Blueprint):
         responses = doc.setdefault("responses", {})
         for status in statuses:
             responses.setdefault(status.value, status.name)
+        if HTTPStatus.NOT_MODIFIED in responses:
+            # A 304 carries the ETag, as the 200 would (flask-smorest documents it bare).
+            responses[HTTPStatus.NOT_MODIFIED] = {
+                "description": "Not Modified: If-None-Match names the current ETag.",
+                "headers": {"ETag": "ETAG"},
+            }
         return doc
 
     def documents_links_to_item(
@@ -231,8 +237,10 @@ IF_MATCH_STAR_MESSAGE = (
     "If-Match: * would match any version; send the entity's current ETag instead (GET it first)."
 )
 
+UNEXPECTED_ERROR = "Something went wrong on our side; it has been logged."
 # Plainer words than werkzeug's defaults where a client has something to fix.
 HTTP_ERROR_MESSAGES = {
+    HTTPStatus.INTERNAL_SERVER_ERROR: UNEXPECTED_ERROR,
     HTTPStatus.PRECONDITION_REQUIRED: (
         "This change needs the entity's current ETag in an If-Match header; GET it first."
     ),
@@ -258,15 +266,25 @@ class EntityFieldsAlwaysSent(BasePlugin):
         return None
 
 
+class ErrorSchema(flask_smorest.error_handler.ErrorSchema):
+    """flask-smorest's error payload, with what every error carries documented as required."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = ma.fields.String(required=True, metadata={"description": "The HTTP status phrase."})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong."})
+
+
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
         super()._init_spec(
             extra_plugins=[EntityFieldsAlwaysSent(), *(extra_plugins or ())], **kwargs
         )
 
     def _register_etag_headers(self) -> None:
-        """flask-smorest's ETag parameters, with If-Match saying what it must hold: an entity
-        tag (`"..."`, as the ETag header gave it); `*` is refused with 428."""
+        """flask-smorest's ETag parameters and header, with If-Match saying what it must hold:
+        an entity tag (`"..."`, as the ETag header gave it); `*` is refused with 428."""
         self.spec.components.parameter(
             "IF_MATCH",
             "header",
@@ -281,7 +299,9 @@ class Api(flask_smorest.Api):
         self.spec.components.parameter(
             "IF_NONE_MATCH", "header", flask_smorest.etag.IF_NONE_MATCH_HEADER, lazy=True
         )
-        self.spec.components.header("ETAG", flask_smorest.etag.ETAG_HEADER, lazy=True)
+        # Every answer documented with an ETag sends one.
+        etag = {**flask_smorest.etag.ETAG_HEADER, "required": True}
+        self.spec.components.header("ETAG", etag, lazy=True)
 
     def _register_pagination_header(self) -> None:
         """X-Pagination documented as what it is, JSON text: OpenAPI 3 says that with
@@ -339,6 +359,7 @@ def handle_database_error(error: SQLAlchemyError) -> tuple[dict[str, Any], int, 
         # A bug, not a client's doing: log it whole, tell the client nothing about SQL.
         logger.exception("unexpected database error")
         status = HTTPStatus.INTERNAL_SERVER_ERROR
-        return {"code": status.value, "status": status.phrase}, status.value, {}
+        payload = {"code": status.value, "status": status.phrase, "message": UNEXPECTED_ERROR}
+        return payload, status.value, {}
     domain_error.__cause__ = error
     return handle_domain_error(domain_error)

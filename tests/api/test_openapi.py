@@ -172,3 +172,21 @@ def test_an_entitys_answer_documents_every_field_as_always_sent(
 def test_a_game_to_create_requires_only_its_title(spec: dict[str, Any]) -> None:
     assert spec["components"]["schemas"]["GameCreate"]["required"] == ["title"]
     assert "required" not in spec["components"]["schemas"]["GamePatch"]
+
+
+def test_every_error_documents_code_status_and_message_as_always_sent(
+    spec: dict[str, Any],
+) -> None:
+    assert set(spec["components"]["schemas"]["Error"]["required"]) == {"code", "status", "message"}
+
+
+def test_a_304_documents_the_etag_it_carries(spec: dict[str, Any]) -> None:
+    not_modified = [
+        operation["responses"]["304"]
+        for operation in operations(spec).values()
+        if "304" in operation["responses"]
+    ]
+    assert len(not_modified) >= 5
+    for response in not_modified:
+        assert response["headers"]["ETag"]["$ref"].endswith("/ETAG")
+    assert spec["components"]["headers"]["ETAG"]["required"] is True
