@@ -43,8 +43,8 @@ def init_app(app: Flask) -> Api:
         app,
         spec_kwargs={
             "info": {
-                "description": "Game library, players, a concierge and tournaments for "
-                "tabletop gaming clubs and game stores."
+                "description": "The game catalog of a tabletop gaming club or game store: "
+                "games with their categories and tags; health checks and metrics."
             }
         },
     )

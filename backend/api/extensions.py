@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
@@ -11,12 +12,18 @@ from typing import Any, NoReturn, TypeVar
 import flask
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
+from flask_smorest.exceptions import NotModified
+from flask_smorest.pagination import PaginationMetadataSchema
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import quote_etag
 
 from backend.api.request_context import WRITE_METHODS
+from backend.api.schemas import EntityOut
 from backend.db.errors import translate_database_error
 from backend.errors import (
     BrokenReferenceError,
@@ -81,6 +88,13 @@ class StrictParser(SchemaReusingParser):
                     message="The body must be JSON, sent as Content-Type: application/json.",
                 )
             return core.missing
+        charset = req.mimetype_params.get("charset")
+        if body and charset is not None and charset.lower() != "utf-8":
+            # JSON is UTF-8 (RFC 8259); decoding another charset as UTF-8 would garble text.
+            abort(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                message=f"The body must be UTF-8 JSON; charset={charset} is not supported.",
+            )
         try:
             return core.parse_json(body)
         except (RecursionError, ValueError) as error:
@@ -123,6 +137,34 @@ class Blueprint(flask_smorest.Blueprint):
     PAGINATION_ARGUMENTS_PARSER = SchemaReusingParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 20, "max_page_size": 100}
 
+    def _check_precondition(self) -> None:
+        """428 without If-Match, and also for `If-Match: *`: any version would match it, so
+        it would skip the optimistic concurrency check that the ETag is there for. 400 for
+        an If-Match that is not a list of entity tags, which werkzeug would read anyway."""
+        if flask.request.method in self.METHODS_NEEDING_CHECK_ETAG:
+            sent = flask.request.headers.get("If-Match", "").strip(" \t")
+            if sent == "*":
+                abort(HTTPStatus.PRECONDITION_REQUIRED, message=IF_MATCH_STAR_MESSAGE)
+            if sent and not re.fullmatch(IF_MATCH_PATTERN, sent):
+                problem = 'must be the ETag as sent, in double quotes ("...")'
+                abort(
+                    HTTPStatus.BAD_REQUEST,
+                    message=f"If-Match {problem}.",
+                    errors={"headers": {"If-Match": [problem]}},
+                )
+        super()._check_precondition()
+
+    def _check_not_modified(self, etag: str) -> None:
+        """304 when If-None-Match names the ETag, weak or strong: RFC 9110 compares
+        If-None-Match weakly, so W/"<etag>" matches too (flask-smorest compares strongly).
+        The 304 carries the ETag, as the 200 would have (RFC 9110 15.4.5)."""
+        if flask.request.method in self.METHODS_CHECKING_NOT_MODIFIED and (
+            flask.request.if_none_match.contains_weak(etag)
+        ):
+            not_modified = NotModified()
+            not_modified.data = {"headers": {"ETag": quote_etag(etag)}}
+            raise not_modified
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._document_request_errors)
@@ -132,7 +174,7 @@ class Blueprint(flask_smorest.Blueprint):
         doc: dict[str, Any], _doc_info: Any, *, method: str, **_kwargs: Any
     ) -> dict[str, Any]:
         """Document the errors every body-carrying or writing operation can give (400 is also
-        a bad X-Change-Reason header)."""
+        a bad X-Change-Reason header), and the ETag of a 304."""
         statuses: tuple[HTTPStatus, ...] = ()
         if "requestBody" in doc:
             statuses = BODY_ERRORS
@@ -141,7 +183,41 @@ class Blueprint(flask_smorest.Blueprint):
         responses = doc.setdefault("responses", {})
         for status in statuses:
             responses.setdefault(status.value, status.name)
+        if HTTPStatus.NOT_MODIFIED in responses:
+            # A 304 carries the ETag, as the 200 would (flask-smorest documents it bare).
+            responses[HTTPStatus.NOT_MODIFIED] = {
+                "description": "Not Modified: If-None-Match names the current ETag.",
+                "headers": {"ETag": "ETAG"},
+            }
         return doc
+
+    def documents_links_to_item(
+        self, status: int, item_path: str, parameter: str
+    ) -> Callable[[F], F]:
+        """Document, as OpenAPI links on a response carrying one entity, what a client can do
+        with it next: read it by its id, and change or remove it with the ETag it came with."""
+        pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
+        by_id = {parameter: "$response.body#/id"}
+        with_etag = {**by_id, "header.If-Match": "$response.header.ETag"}
+        links = {
+            "read": {
+                "operationRef": f"{pointer}/get",
+                "parameters": by_id,
+                "description": "Read it again.",
+            },
+            "change": {
+                "operationRef": f"{pointer}/patch",
+                "parameters": with_etag,
+                "description": "Change it; the ETag it came with goes in If-Match.",
+            },
+            "remove": {
+                "operationRef": f"{pointer}/delete",
+                "parameters": with_etag,
+                "description": "Remove it; the ETag it came with goes in If-Match.",
+            },
+        }
+        decorator: Callable[[F], F] = self.doc(responses={status: {"links": links}})
+        return decorator
 
     def documents_errors(self, *statuses: HTTPStatus) -> Callable[[F], F]:
         """Document the error responses an operation can give, in flask-smorest's error shape."""
@@ -154,8 +230,17 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
 
+# RFC 9110's If-Match other than `*`: entity tags separated by commas (OWS is space or tab).
+ENTITY_TAG_PATTERN = r'(W/)?"[^"]*"'
+IF_MATCH_PATTERN = rf"^[ \t]*{ENTITY_TAG_PATTERN}([ \t]*,[ \t]*{ENTITY_TAG_PATTERN})*[ \t]*$"
+IF_MATCH_STAR_MESSAGE = (
+    "If-Match: * would match any version; send the entity's current ETag instead (GET it first)."
+)
+
+UNEXPECTED_ERROR = "Something went wrong on our side; it has been logged."
 # Plainer words than werkzeug's defaults where a client has something to fix.
 HTTP_ERROR_MESSAGES = {
+    HTTPStatus.INTERNAL_SERVER_ERROR: UNEXPECTED_ERROR,
     HTTPStatus.PRECONDITION_REQUIRED: (
         "This change needs the entity's current ETag in an If-Match header; GET it first."
     ),
@@ -166,13 +251,82 @@ HTTP_ERROR_MESSAGES = {
 }
 
 
+class EntityFieldsAlwaysSent(BasePlugin):
+    """apispec plugin: every field of an entity's output schema is documented as required,
+    since each answer carries all of them (null when unknown); a generated client then
+    need not treat each as possibly absent."""
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        entity = isinstance(schema, type) and issubclass(schema, EntityOut)
+        if (entity or isinstance(schema, EntityOut)) and definition.get("properties"):
+            return {"required": sorted(definition["properties"])}
+        return None
+
+
+class ErrorSchema(flask_smorest.error_handler.ErrorSchema):
+    """flask-smorest's error payload, with what every error carries documented as required."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = ma.fields.String(required=True, metadata={"description": "The HTTP status phrase."})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong."})
+
+
 class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        super()._init_spec(
+            extra_plugins=[EntityFieldsAlwaysSent(), *(extra_plugins or ())], **kwargs
+        )
+
+    def _register_etag_headers(self) -> None:
+        """flask-smorest's ETag parameters and header, with If-Match saying what it must hold:
+        an entity tag (`"..."`, as the ETag header gave it); `*` is refused with 428."""
+        self.spec.components.parameter(
+            "IF_MATCH",
+            "header",
+            {
+                **flask_smorest.etag.IF_MATCH_HEADER,
+                "description": "The entity's current ETag; `*` is refused (428), and a stale "
+                "one is 412.",
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
+            },
+            lazy=True,
+        )
+        self.spec.components.parameter(
+            "IF_NONE_MATCH", "header", flask_smorest.etag.IF_NONE_MATCH_HEADER, lazy=True
+        )
+        # Every answer documented with an ETag sends one.
+        etag = {**flask_smorest.etag.ETAG_HEADER, "required": True}
+        self.spec.components.header("ETAG", etag, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        """X-Pagination documented as what it is, JSON text: OpenAPI 3 says that with
+        `content`; flask-smorest's `schema` would mean the `simple` style (`k,v,k,v`)."""
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON.",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
+
     def handle_http_exception(self, error: HTTPException) -> tuple[dict[str, Any], int, Any]:
-        """flask-smorest's error payload, always with a message saying what went wrong."""
+        """flask-smorest's error payload, always with a message saying what went wrong, and
+        with the headers werkzeug's exception carries (a 405's Allow, a 503's Retry-After),
+        which flask-smorest drops."""
         payload, status, headers = super().handle_http_exception(error)
         if "message" not in payload and status != HTTPStatus.NOT_MODIFIED:
             payload["message"] = HTTP_ERROR_MESSAGES.get(status) or error.description
-        return payload, status, headers
+        # Its Content-Type is for werkzeug's HTML page; the payload here is JSON.
+        carried = Headers(error.get_headers())
+        carried.remove("Content-Type")
+        carried.extend(Headers(headers))
+        return payload, status, carried
 
     def _register_error_handlers(self) -> None:
         super()._register_error_handlers()
@@ -206,6 +360,7 @@ def handle_database_error(error: SQLAlchemyError) -> tuple[dict[str, Any], int, 
         # A bug, not a client's doing: log it whole, tell the client nothing about SQL.
         logger.exception("unexpected database error")
         status = HTTPStatus.INTERNAL_SERVER_ERROR
-        return {"code": status.value, "status": status.phrase}, status.value, {}
+        payload = {"code": status.value, "status": status.phrase, "message": UNEXPECTED_ERROR}
+        return payload, status.value, {}
     domain_error.__cause__ = error
     return handle_domain_error(domain_error)

@@ -38,6 +38,20 @@ class Schema(ma.Schema):
         return super().get_attribute(obj, attr, default)
 
 
+def _character_class_body(characters: str) -> str:
+    """The characters as \\uXXXX escapes, which every regex dialect reads alike (JSON
+    Schema's ECMA-262, Python's, Rust's), where a class like \\s means different things."""
+    return "".join(f"\\u{ord(character):04x}" for character in characters)
+
+
+# What str.strip() removes; every such character is in the Basic Multilingual Plane.
+_WHITESPACE = "".join(chr(code) for code in range(0x10000) if chr(code).isspace())
+# Text's rules as JSON Schema patterns, for the spec: no NUL anywhere; and, where a rule
+# refuses blank text, something other than whitespace.
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{_character_class_body(_WHITESPACE)}][^\u0000]*$"
+
+
 class Text(fields.String):
     """A string every database can store: no NUL character, valid Unicode."""
 
@@ -45,6 +59,11 @@ class Text(fields.String):
         "nul": "Must not contain NUL characters.",
         "unicode": "Must be valid Unicode text.",
     }
+
+    def __init__(self, *, pattern: str = NO_NUL_PATTERN, **kwargs: Any) -> None:
+        """`pattern` documents what the schema's rules accept (it does not check it)."""
+        kwargs["metadata"] = {"pattern": pattern, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -90,7 +109,12 @@ class ListArguments(Schema):
         return data
 
 
-class AuditedOut(Schema):
+class EntityOut(Schema):
+    """An entity as answers carry it: every field always sent, null when unknown (the spec
+    marks them all required)."""
+
+
+class AuditedOut(EntityOut):
     """What every audited, versioned entity returns about its own history."""
 
     version = fields.Integer(

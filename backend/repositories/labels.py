@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.db.bulk import is_one_of
-from backend.errors import DomainRuleError
+from backend.errors import BrokenReferenceError
 from backend.models import Category, Tag
 from backend.models.labels import slugify
 from backend.repositories.base import Repository
@@ -73,7 +73,9 @@ class LabelRepository(Repository[LabelT]):
         missing = [reference for reference, key in keys.items() if key not in known]
         if missing:
             listed = ", ".join(missing)
-            raise DomainRuleError(
+            # The request is sound; it needs labels the catalog lacks now: a conflict with the
+            # catalog's state (409), which creating them resolves, not a malformed request.
+            raise BrokenReferenceError(
                 f"unknown {self.plural_name}: {listed}",
                 fields={self.plural_name: [f"Unknown: {listed}."]},
             )

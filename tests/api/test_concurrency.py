@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -66,3 +66,51 @@ def test_two_concurrent_patches_with_one_etag_exactly_one_wins(
         if key not in changes[winner]:
             assert stored[key] != value
     assert results[loser][1]["code"] == 412
+
+
+def _at_once(count: int, request: Callable[[FlaskClient], Any], app: Flask) -> list[Any]:
+    """Send `count` requests from as many threads, released together."""
+    start = threading.Barrier(count, timeout=10)
+    answers: list[Any] = []
+
+    def send() -> None:
+        client = app.test_client()
+        start.wait()
+        answers.append(request(client))
+
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_if_match_star_cannot_skip_the_version_check_even_ten_at_once(
+    app: Flask, client: FlaskClient
+) -> None:
+    game, _etag = create_game(client, title="Original")
+    url = f"{GAMES}/{game['id']}"
+
+    def patch(other: FlaskClient) -> Any:
+        return other.patch(url, json={"title": "Overwritten"}, headers={"If-Match": "*"})
+
+    answers = _at_once(10, patch, app)
+    assert [answer.status_code for answer in answers] == [428] * 10
+    assert all("ETag" in answer.json["message"] for answer in answers)
+    stored = client.get(url).json
+    assert (stored["title"], stored["version"]) == ("Original", 1)
+
+
+def test_of_ten_patches_at_once_with_one_etag_exactly_one_wins(
+    app: Flask, client: FlaskClient
+) -> None:
+    game, etag = create_game(client, title="Original")
+    url = f"{GAMES}/{game['id']}"
+
+    def patch(other: FlaskClient) -> Any:
+        return other.patch(url, json={"description": "mine"}, headers={"If-Match": etag})
+
+    statuses = sorted(answer.status_code for answer in _at_once(10, patch, app))
+    assert statuses == [200] + [412] * 9
+    assert client.get(url).json["version"] == 2

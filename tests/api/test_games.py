@@ -36,6 +36,52 @@ def test_get_returns_the_game_with_an_etag_and_honours_if_none_match(client: Fla
     assert client.get(f"{GAMES}/{game['id']}", headers={"If-None-Match": etag}).status_code == 304
 
 
+@pytest.mark.parametrize("spelling", ["{etag}", "W/{etag}", '"other", W/{etag}', "*"])
+def test_if_none_match_compares_weakly_so_a_weak_etag_gets_304(
+    client: FlaskClient, spelling: str
+) -> None:
+    game, etag = create_game(client)
+    response = client.get(
+        f"{GAMES}/{game['id']}", headers={"If-None-Match": spelling.format(etag=etag)}
+    )
+    assert response.status_code == 304
+    assert response.data == b""
+    assert response.headers["ETag"] == etag
+
+
+@pytest.mark.parametrize("spelling", ['W/"other"', '"other"'])
+def test_an_if_none_match_naming_another_etag_gets_the_game(
+    client: FlaskClient, spelling: str
+) -> None:
+    game, _etag = create_game(client)
+    response = client.get(f"{GAMES}/{game['id']}", headers={"If-None-Match": spelling})
+    assert response.status_code == 200
+    assert response.json["id"] == game["id"]
+
+
+def test_a_weak_etag_of_the_label_list_gets_304(client: FlaskClient) -> None:
+    client.post("/api/v1/tags", json={"name": "Dice"})
+    etag = client.get("/api/v1/tags").headers["ETag"]
+    assert client.get("/api/v1/tags", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+
+
+def test_a_game_with_only_a_title_has_unknown_player_counts(client: FlaskClient) -> None:
+    response = client.post(GAMES, json={"title": "Mystery Box"})
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert (body["title"], body["min_players"], body["max_players"]) == ("Mystery Box", None, None)
+    assert body["categories"] == body["tags"] == []
+
+
+def test_a_patch_changes_one_player_count_and_keeps_the_other(client: FlaskClient) -> None:
+    game, etag = create_game(client, min_players=2, max_players=4)
+    response = client.patch(
+        f"{GAMES}/{game['id']}", json={"max_players": 6}, headers={"If-Match": etag}
+    )
+    assert response.status_code == 200
+    assert (response.json["min_players"], response.json["max_players"]) == (2, 6)
+
+
 def test_a_missing_game_is_404_json(client: FlaskClient) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
     response = client.get(f"{GAMES}/{missing}")

@@ -99,3 +99,94 @@ def test_a_games_labels_are_documented_as_label_summaries(spec: dict[str, Any]) 
     for kind in ("categories", "tags"):
         assert game[kind]["type"] == "array"
         assert game[kind]["items"]["$ref"].endswith("/LabelSummary")
+
+
+def test_the_description_names_only_what_the_api_has(spec: dict[str, Any]) -> None:
+    description = spec["info"]["description"].lower()
+    assert "catalog" in description
+    for absent in ("player", "concierge", "tournament"):
+        assert absent not in description
+
+
+def test_a_pagination_header_is_documented_as_json(spec: dict[str, Any]) -> None:
+    header = spec["components"]["headers"]["PAGINATION"]
+    assert "schema" not in header
+    assert header["content"]["application/json"]["schema"]["$ref"].endswith("/PaginationMetadata")
+
+
+def test_if_match_is_documented_as_entity_tags_without_star(spec: dict[str, Any]) -> None:
+    if_match = spec["components"]["parameters"]["IF_MATCH"]
+    pattern = re.compile(if_match["schema"]["pattern"])
+    assert if_match["required"] is True
+    assert pattern.match('"abc"')
+    assert pattern.match('W/"a", "b"')
+    assert not pattern.match("*")
+    assert not pattern.match("abc")
+
+
+def test_creating_reading_and_changing_document_links_to_the_entity(spec: dict[str, Any]) -> None:
+    # Every operation answering with one entity tells a client where to go next with it.
+    linked = 0
+    for (method, path), operation in operations(spec).items():
+        for status, response in operation["responses"].items():
+            links = response.get("links")
+            if not links:
+                continue
+            linked += 1
+            assert status in ("200", "201"), (method, path)
+            change = links["change"]
+            assert change["parameters"]["header.If-Match"] == "$response.header.ETag"
+            target_path = change["operationRef"].split("/")[2].replace("~1", "/")
+            assert "patch" in spec["paths"][target_path]
+    assert linked >= 9
+
+
+def test_every_column_that_can_be_null_is_documented_nullable(spec: dict[str, Any]) -> None:
+    from sqlalchemy import Column
+
+    from backend.models import Base
+
+    schemas = spec["components"]["schemas"]
+    checked = 0
+    for mapper in Base.registry.mappers:
+        documented = schemas.get(f"{mapper.class_.__name__}Out")
+        if documented is None:
+            continue
+        for column in mapper.columns:
+            name = column.key
+            if isinstance(column, Column) and name in documented["properties"]:
+                checked += 1
+                nullable = documented["properties"][name].get("nullable", False)
+                assert nullable == column.nullable, (mapper.class_.__name__, name)
+    assert checked >= 30
+
+
+@pytest.mark.parametrize("name", ["GameOut", "CategoryOut", "TagOut", "LabelSummary"])
+def test_an_entitys_answer_documents_every_field_as_always_sent(
+    spec: dict[str, Any], name: str
+) -> None:
+    documented = spec["components"]["schemas"][name]
+    assert sorted(documented["required"]) == sorted(documented["properties"])
+
+
+def test_a_game_to_create_requires_only_its_title(spec: dict[str, Any]) -> None:
+    assert spec["components"]["schemas"]["GameCreate"]["required"] == ["title"]
+    assert "required" not in spec["components"]["schemas"]["GamePatch"]
+
+
+def test_every_error_documents_code_status_and_message_as_always_sent(
+    spec: dict[str, Any],
+) -> None:
+    assert set(spec["components"]["schemas"]["Error"]["required"]) == {"code", "status", "message"}
+
+
+def test_a_304_documents_the_etag_it_carries(spec: dict[str, Any]) -> None:
+    not_modified = [
+        operation["responses"]["304"]
+        for operation in operations(spec).values()
+        if "304" in operation["responses"]
+    ]
+    assert len(not_modified) >= 5
+    for response in not_modified:
+        assert response["headers"]["ETag"]["$ref"].endswith("/ETAG")
+    assert spec["components"]["headers"]["ETAG"]["required"] is True

@@ -109,12 +109,13 @@ def test_the_session_is_closed_and_its_connection_returned_after_the_request(
     assert checked_out(probe_app) == 0
 
 
-def test_an_unexpected_database_error_is_a_bare_500_without_sql(probe_client: FlaskClient) -> None:
+def test_an_unexpected_database_error_is_a_plain_500_without_sql(probe_client: FlaskClient) -> None:
     response = probe_client.get("/probe/bad-sql")
     assert response.status_code == 500
     assert response.json == {
         "code": 500,
         "status": "Internal Server Error",
+        "message": "Something went wrong on our side; it has been logged.",
     }
     assert "no_such_table" not in response.get_data(as_text=True)
 

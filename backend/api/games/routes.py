@@ -19,6 +19,7 @@ from backend.repositories.unit_of_work import LABEL_KINDS
 from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
+GAME_PATH = "/api/v1/games/{game_id}"
 
 
 def etag_data(game: Game | GameView) -> dict[str, Any]:
@@ -77,6 +78,7 @@ class Games(MethodView):
     @blp.arguments(GameCreate)
     @blp.response(201, GameOut, headers={"Location": {"description": "The new game's URL."}})
     @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.documents_links_to_item(201, GAME_PATH, "game_id")
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
         """Add a game, with its categories and tags."""
         game = catalog.add_game(get_uow(), new_game)
@@ -89,6 +91,7 @@ class GameById(MethodView):
     @blp.etag
     @blp.response(200, GameOut)
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.documents_links_to_item(200, GAME_PATH, "game_id")
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
         game = get_uow().games.view(game_id)
@@ -99,6 +102,7 @@ class GameById(MethodView):
     @blp.arguments(GamePatch(partial=True))
     @blp.response(200, GameOut)
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.documents_links_to_item(200, GAME_PATH, "game_id")
     def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
         """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
         uow = get_uow()

@@ -32,6 +32,7 @@ def label_blueprint(
         description=f"{kind.capitalize()} that group games.",
     )
     detail_endpoint = f"{kind}.LabelById"
+    item_path = f"/api/v1/{kind}/{{label_id}}"
 
     def load(label_id: UUID) -> Label:
         repository = get_uow().labels(kind)
@@ -60,6 +61,7 @@ def label_blueprint(
         @blp.arguments(schema_in)
         @blp.response(201, schema_out, headers={"Location": {"description": "Its URL."}})
         @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+        @blp.documents_links_to_item(201, item_path, "label_id")
         @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
         def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
             label = catalog.add_label(get_uow(), kind, new_label["name"])
@@ -71,6 +73,7 @@ def label_blueprint(
         @blp.etag
         @blp.response(200, schema_out)
         @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+        @blp.documents_links_to_item(200, item_path, "label_id")
         @blp.doc(summary=f"Get a {singular}.")
         def get(self, label_id: UUID) -> Label:
             label = load(label_id)
@@ -83,6 +86,7 @@ def label_blueprint(
         @blp.documents_errors(
             HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
         )
+        @blp.documents_links_to_item(200, item_path, "label_id")
         @blp.doc(summary=f"Rename a {singular}; needs its ETag in If-Match.")
         def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
             label = load(label_id)

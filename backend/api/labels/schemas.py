@@ -7,11 +7,18 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from backend.api.schemas import AuditedOut, ListArguments, Schema, Text
-from backend.models.labels import label_name_problems
+from backend.api.schemas import (
+    NOT_BLANK_PATTERN,
+    AuditedOut,
+    EntityOut,
+    ListArguments,
+    Schema,
+    Text,
+)
+from backend.models.labels import LABEL_NAME_MAX_LENGTH, label_name_problems
 
 
-class LabelSummary(Schema):
+class LabelSummary(EntityOut):
     """A category or tag as a game lists it."""
 
     id = fields.UUID(dump_only=True)
@@ -22,7 +29,17 @@ class LabelSummary(Schema):
 class LabelIn(Schema):
     """A new name; the slug follows from it."""
 
-    name = Text(required=True, metadata={"example": "Strategy Games"})
+    name = Text(
+        required=True,
+        pattern=NOT_BLANK_PATTERN,
+        metadata={
+            "description": "Must contain a letter or a digit, and its slug (the name case-"
+            f"folded, runs of other characters made one hyphen) must be at most "
+            f"{LABEL_NAME_MAX_LENGTH} characters long.",
+            "maxLength": LABEL_NAME_MAX_LENGTH,
+            "example": "Strategy Games",
+        },
+    )
 
     @ma.validates_schema
     def _row_rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
