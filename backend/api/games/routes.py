@@ -76,7 +76,11 @@ class Games(MethodView):
 
     @blp.etag
     @blp.arguments(GameCreate)
-    @blp.response(201, GameOut, headers={"Location": {"description": "The new game's URL."}})
+    @blp.response(
+        201,
+        GameOut,
+        headers={"Location": {"description": "The new game's URL.", "schema": {"type": "string"}}},
+    )
     @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
     @blp.documents_links_to_item(201, GAME_PATH, "game_id")
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:

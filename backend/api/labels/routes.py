@@ -59,7 +59,11 @@ def label_blueprint(
 
         @blp.etag
         @blp.arguments(schema_in)
-        @blp.response(201, schema_out, headers={"Location": {"description": "Its URL."}})
+        @blp.response(
+            201,
+            schema_out,
+            headers={"Location": {"description": "Its URL.", "schema": {"type": "string"}}},
+        )
         @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
         @blp.documents_links_to_item(201, item_path, "label_id")
         @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
