@@ -119,7 +119,14 @@ def _whole_body(req: flask.Request) -> bytes:
     (without Content-Length), where Werkzeug stops reading at the limit without a word."""
     body = req.get_data(cache=True)
     limit = req.max_content_length
-    if limit is not None and len(body) >= limit and req.stream.read(1):
+    # With a Content-Length, Werkzeug has already refused one over the limit; reading on
+    # past a body of exactly the limit would be refused too (gunicorn ends its input).
+    if (
+        limit is not None
+        and req.content_length is None
+        and len(body) >= limit
+        and req.stream.read(1)
+    ):
         abort(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, message=f"The body is over {limit} bytes.")
     return body
 

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from backend.api import MAX_REQUEST_BYTES
 from backend.db.migrations import head_revisions
 from tests.e2e.conftest import RunningServer
 from tests.factories import game_fields
@@ -292,3 +293,16 @@ def test_gunicorn_on_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> N
         f"expected {heads}); run `make migrate` (alembic upgrade head) first"
     ) in log_path.read_text()
     assert ready.status_code == 503
+
+
+def test_a_body_of_exactly_the_size_limit_is_read_not_refused(
+    gunicorn_server: RunningServer,
+) -> None:
+    # JSON padded with spaces to the byte: a parse error (400), not "too large" (413).
+    body = b"{}" + b" " * (MAX_REQUEST_BYTES - 2)
+    headers = {"Content-Type": "application/json"}
+    url = f"{gunicorn_server.base_url}/api/v1/games"
+    at_limit = requests.post(url, data=body, headers=headers, timeout=10)
+    over_limit = requests.post(url, data=body + b" ", headers=headers, timeout=10)
+    assert at_limit.status_code == 422, at_limit.text
+    assert over_limit.status_code == 413
