@@ -6,7 +6,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Mapping
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -17,8 +17,9 @@ from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.db.migrations import applied_revisions, not_migrated
-from backend.errors import DomainError
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.domain.errors import DomainError
+from backend.domain.principal import Principal
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
 from backend.services.game_import import (
@@ -29,6 +30,8 @@ from backend.services.game_import import (
 )
 from backend.state import app_state
 
+# Who the demo data's audit rows name.
+SEEDER = Principal("seed-demo")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -92,8 +95,8 @@ def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
 @needs_migrated_database
 def seed_demo() -> None:
     """Load about 30 well-known games into an empty catalog (does nothing otherwise)."""
-    with UnitOfWork(app_state(current_app).session_factory, actor="seed-demo") as uow:
-        added = seed_demo_catalog(uow)
+    with SqlAlchemyUnitOfWork(app_state(current_app).session_factory, actor=SEEDER.name) as uow:
+        added = seed_demo_catalog(uow, SEEDER)
         total = uow.games.count()
     if added:
         click.echo(f"Added {added} demo games.")
@@ -141,7 +144,7 @@ def import_games_command(
     ) as bar:
         try:
             summary = import_games(
-                app_state(current_app).session_factory,
+                partial(SqlAlchemyUnitOfWork, app_state(current_app).session_factory),
                 path,
                 rejects_path=rejects,
                 batch_size=batch_size,

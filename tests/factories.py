@@ -5,7 +5,10 @@ from __future__ import annotations
 from itertools import count
 from typing import Any
 
+from sqlalchemy import select
+
 from backend.models import Game
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 
 _numbers = count(1)
 
@@ -31,3 +34,12 @@ def game_fields(**overrides: Any) -> dict[str, Any]:
 
 def make_game(**overrides: Any) -> Game:
     return Game(**game_fields(**overrides))
+
+
+def game_titled(uow: SqlAlchemyUnitOfWork, title: str) -> Game | None:
+    """The first game with exactly this title, or None (titles are not unique)."""
+    return uow.session.scalar(select(Game).where(Game.title == title).order_by(Game.id))
+
+
+def game_with_bgg_id(uow: SqlAlchemyUnitOfWork, bgg_id: int) -> Game | None:
+    return uow.session.scalar(select(Game).where(Game.bgg_id == bgg_id))

@@ -1,62 +1,299 @@
-"""In-memory stand-ins for the data layer, for unit tests of services (cosmicpython's pattern)."""
+"""In-memory stand-ins for the data layer: a complete Unit of Work (backend/services/
+unit_of_work.py's protocol) without a database, for unit tests of services (cosmicpython's
+pattern), and a session that records what the SQLAlchemy Unit of Work asks of it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import copy
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
 
-from backend.models import Category, Game, Tag
+from backend.db.locks import LockHeld
+from backend.domain.errors import BrokenReferenceError, NotFoundError, StaleObjectError
+from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.models import Game
+from backend.models.audit import BulkUpdate
+from backend.models.labels import LABEL_MODELS, Label
+from backend.repositories.games import GameRepository
+from backend.repositories.labels import LabelRepository
 
 
-class FakeGameRepository:
-    def __init__(self, games: Iterable[Game] = ()) -> None:
-        self.games = list(games)
-
-    def add(self, game: Game) -> Game:
-        self.games.append(game)
-        return game
-
-    def add_all(self, games: Iterable[Game]) -> None:
-        self.games.extend(games)
-
-    def count(self, *_where: Any) -> int:
-        return len(self.games)
+def _fresh(entity: Any) -> Any:
+    """What a flush would give a new entity: an id and its first version."""
+    if entity.id is None:
+        entity.id = uuid.uuid4()
+    if getattr(entity, "version", 1) is None:
+        entity.version = 1
+    return entity
 
 
 class FakeLabelRepository:
-    def __init__(self, model: type[Any]) -> None:
-        self.model = model
-        self.labels: list[Any] = []
+    """The labels of one kind, kept in a dict by id."""
 
-    def named(self, names: Iterable[str]) -> dict[str, Any]:
-        existing = {label.name: label for label in self.labels}
+    def __init__(self, kind: LabelKind, games: FakeGameRepository) -> None:
+        self.kind = kind
+        self.model = LABEL_MODELS[kind]
+        self.entity_name = kind.singular
+        self.stored: dict[uuid.UUID, Label] = {}
+        self._games = games
+
+    @property
+    def labels(self) -> list[Label]:
+        return list(self.stored.values())
+
+    def get_with_game_count(self, label_id: Any) -> Label:
+        label = self.stored.get(label_id)
+        if label is None:
+            raise NotFoundError(self.entity_name, label_id)
+        label.game_count = sum(
+            label in getattr(game, self.kind) for game in self._games.stored.values()
+        )
+        return label
+
+    def _by_slug(self) -> dict[str, Label]:
+        return {label.slug: label for label in self.stored.values()}
+
+    def named(self, names: Iterable[str]) -> dict[str, Label]:
+        by_slug, found = self._by_slug(), {}
         for name in names:
-            if name not in existing:
-                existing[name] = self.model(name=name)
-                self.labels.append(existing[name])
-        return existing
+            slug = slugify(name)
+            if slug not in by_slug:
+                by_slug[slug] = self.add(self.model(name=name))
+            found[name] = by_slug[slug]
+        return found
+
+    def resolve(self, references: Iterable[str]) -> list[Label]:
+        by_slug, found, missing = self._by_slug(), [], []
+        for reference in dict.fromkeys(references):
+            try:
+                label = self.stored.get(uuid.UUID(reference))
+            except ValueError:
+                label = by_slug.get(slugify(reference))
+            if label is None:
+                missing.append(reference)
+            elif label not in found:
+                found.append(label)
+        if missing:
+            listed = ", ".join(missing)
+            raise BrokenReferenceError(
+                f"unknown {self.kind}: {listed}", fields={self.kind: [f"Unknown: {listed}."]}
+            )
+        return sorted(found, key=lambda label: label.name)
+
+    def ids_by_slug(self, names: Iterable[str]) -> dict[str, uuid.UUID]:
+        wanted: dict[str, str] = {}
+        for name in names:
+            wanted.setdefault(slugify(name), name)
+        by_slug = self._by_slug()
+        for slug, name in wanted.items():
+            if slug not in by_slug:
+                by_slug[slug] = self.add(self.model(name=name))
+        return {slug: by_slug[slug].id for slug in wanted}
+
+    def add(self, entity: Label) -> Label:
+        if any(label.slug == entity.slug for label in self.stored.values()):
+            raise AssertionError(f"the fake holds a {self.entity_name} {entity.slug!r} already")
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: Label, changes: Mapping[str, Any]) -> Label:
+        _update(entity, changes, LabelRepository.updatable)
+        return entity
+
+    def delete(self, entity: Label) -> None:
+        del self.stored[entity.id]
+
+
+class FakeGameRepository:
+    """The games, kept in a dict by id; bulk rows become Game objects too."""
+
+    def __init__(self, games: Iterable[Game] = ()) -> None:
+        self.stored: dict[uuid.UUID, Game] = {}
+        self.labels: dict[LabelKind, FakeLabelRepository] = {}
+        for game in games:
+            self.add(game)
+
+    @property
+    def games(self) -> list[Game]:
+        return list(self.stored.values())
+
+    def get_with_labels(self, game_id: Any) -> Game:
+        game = self.stored.get(game_id)
+        if game is None:
+            raise NotFoundError("game", game_id)
+        return game
+
+    def add(self, entity: Game) -> Game:
+        for kind in LABEL_KINDS:
+            if kind not in entity.__dict__:
+                setattr(entity, kind, [])
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: Game, changes: Mapping[str, Any]) -> Game:
+        _update(entity, changes, GameRepository.updatable)
+        return entity
+
+    def delete(self, entity: Game) -> None:
+        del self.stored[entity.id]
+
+    def count(self) -> int:
+        return len(self.stored)
+
+    def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        wanted = set(bgg_ids)
+        return {
+            game.bgg_id: {
+                name: getattr(game, name)
+                for name in ("id", "version", *sorted(GameRepository.updatable))
+            }
+            for game in self.stored.values()
+            if game.bgg_id in wanted
+        }
+
+    def label_slugs(
+        self, game_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[str, dict[str, str]]]:
+        return {
+            game_id: {
+                kind.value: {
+                    label.slug: label.name for label in getattr(self.stored[game_id], kind)
+                }
+                for kind in LABEL_KINDS
+            }
+            for game_id in game_ids
+        }
+
+    def insert_many(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        audit_extras: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Sequence[Any]:
+        return [self.add(Game(**row)).id for row in rows]
+
+    def update_many(self, updates: Sequence[BulkUpdate]) -> None:
+        for update in updates:
+            game = self.stored.get(update.id)
+            if game is None or game.version != update.version:
+                raise StaleObjectError("changed since it was read")
+        for update in updates:
+            self.update(self.stored[update.id], update.values)
+
+    def link_labels(
+        self,
+        kind: LabelKind,
+        labels_of: Mapping[uuid.UUID, Collection[uuid.UUID]],
+        *,
+        replace: bool,
+    ) -> None:
+        for game_id, label_ids in labels_of.items():
+            game = self.stored[game_id]
+            carried = [] if replace else list(getattr(game, kind))
+            new = [self.labels[kind].stored[label_id] for label_id in label_ids]
+            merged = {label.id: label for label in [*carried, *new]}.values()
+            setattr(game, kind, sorted(merged, key=lambda label: label.name))
+
+
+def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) -> None:
+    forbidden = set(changes) - updatable
+    if forbidden:
+        raise ValueError(f"{', '.join(sorted(forbidden))}: not updatable")
+    for name, value in changes.items():
+        setattr(entity, name, value)
+    entity.version += 1  # as the flush would, for every change
 
 
 class FakeUnitOfWork:
-    """Behaves like UnitOfWork: nothing is kept unless commit() is called."""
+    """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
+    committed last (which games and labels exist, and their fields)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
-        self.games = FakeGameRepository(games)
-        self.categories = FakeLabelRepository(Category)
-        self.tags = FakeLabelRepository(Tag)
+        self.games = FakeGameRepository()
+        self._labels = {kind: FakeLabelRepository(kind, self.games) for kind in LABEL_KINDS}
+        self.games.labels = self._labels
+        for game in games:
+            self.games.add(game)
         self.commits = 0
+        self.locks_held: set[str] = set()
+        self._committed = self._snapshot()
 
-    def __enter__(self) -> FakeUnitOfWork:
+    @property
+    def categories(self) -> FakeLabelRepository:
+        return self._labels[LabelKind.CATEGORIES]
+
+    @property
+    def tags(self) -> FakeLabelRepository:
+        return self._labels[LabelKind.TAGS]
+
+    def labels(self, kind: LabelKind) -> FakeLabelRepository:
+        return self._labels[kind]
+
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_exc_info: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.rollback()
 
     def commit(self) -> None:
         self.commits += 1
+        self._committed = self._snapshot()
 
     def rollback(self) -> None:
-        pass
+        games, labels = self._committed
+        self.games.stored = {game.id: game for game in games}
+        for kind, kept in labels.items():
+            self._labels[kind].stored = {label.id: label for label in kept}
+        for entity in [*games, *(label for kept in labels.values() for label in kept)]:
+            entity.__dict__.update(self._fields[id(entity)])
+
+    def _snapshot(self) -> tuple[list[Game], dict[LabelKind, list[Label]]]:
+        games = list(self.games.stored.values())
+        labels = {kind: list(fake.stored.values()) for kind, fake in self._labels.items()}
+        entities: list[Any] = [*games, *(label for kept in labels.values() for label in kept)]
+        self._fields = {
+            id(entity): {
+                key: copy.copy(value)
+                for key, value in entity.__dict__.items()
+                if not key.startswith("_sa_")
+            }
+            for entity in entities
+        }
+        return games, labels
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        if name in self.locks_held:
+            raise LockHeld(name)
+        self.locks_held.add(name)
+        try:
+            yield
+        finally:
+            self.locks_held.discard(name)
+
+    def refresh_statistics(self, tables: Sequence[str]) -> bool:
+        return True
+
+
+class FakeUnitsOfWork:
+    """A factory handing out Units of Work over one shared fake store, as a sessionmaker
+    hands out sessions over one database; what each was made with is recorded."""
+
+    def __init__(self, uow: FakeUnitOfWork | None = None) -> None:
+        self.uow = uow or FakeUnitOfWork()
+        self.made: list[dict[str, Any]] = []
+
+    def __call__(self, *, actor: str, change_reason: str | None = None) -> FakeUnitOfWork:
+        self.made.append({"actor": actor, "change_reason": change_reason})
+        return self.uow
 
 
 class RecordingSession:

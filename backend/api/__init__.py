@@ -14,7 +14,7 @@ from backend.api.extensions import Api
 from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
 from backend.api.labels.routes import label_blueprint
-from backend.api.labels.schemas import CategoryIn, CategoryOut, TagIn, TagOut
+from backend.domain.labels import LABEL_KINDS
 
 # Far above any game's JSON; anything larger is refused with 413 before it is read.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -49,8 +49,8 @@ def init_app(app: Flask) -> Api:
         },
     )
     api.register_blueprint(games_blueprint)
-    api.register_blueprint(label_blueprint("categories", "category", CategoryIn, CategoryOut))
-    api.register_blueprint(label_blueprint("tags", "tag", TagIn, TagOut))
+    for kind in LABEL_KINDS:
+        api.register_blueprint(label_blueprint(kind))
     api.register_blueprint(health_blueprint)
     app.register_blueprint(_swagger_ui_assets())
     app.add_url_rule("/", "index", _index)

@@ -25,7 +25,7 @@ from werkzeug.http import quote_etag
 from backend.api.request_context import WRITE_METHODS
 from backend.api.schemas import EntityOut
 from backend.db.errors import translate_database_error
-from backend.errors import (
+from backend.domain.errors import (
     BrokenReferenceError,
     DatabaseUnavailable,
     DomainError,
@@ -35,13 +35,14 @@ from backend.errors import (
     PermissionDenied,
     StaleObjectError,
 )
+from backend.domain.versions import ExpectedVersion, VersionTag
 from backend.models import Base
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The one place domain errors become HTTP statuses (DESIGN.md §5).
+# The one place domain errors become HTTP statuses.
 STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     DuplicateError: HTTPStatus.CONFLICT,
@@ -160,6 +161,22 @@ class Blueprint(flask_smorest.Blueprint):
                     errors={"headers": {"If-Match": [problem]}},
                 )
         super()._check_precondition()
+
+    @staticmethod
+    def _generate_etag(etag_data: Any, extra_data: Any = None) -> str:
+        """A version tag is the ETag as it is, so If-Match hands services the version
+        they compare; anything else (a list's content) is hashed, as flask-smorest does."""
+        if isinstance(etag_data, VersionTag) and not extra_data:
+            return str(etag_data)
+        etag: str = flask_smorest.Blueprint._generate_etag(etag_data, extra_data)
+        return etag
+
+    def expected_version(self) -> ExpectedVersion:
+        """The versions If-Match names (strong tags only: RFC 9110 compares If-Match
+        strongly), for the service to check against the entity as it finds it. Its
+        presence was checked before the view ran (428 without it)."""
+        flask_smorest.etag._get_etag_ctx()["etag_checked"] = True
+        return ExpectedVersion.of(flask.request.if_match.as_set())
 
     def _check_not_modified(self, etag: str) -> None:
         """304 when If-None-Match names the ETag, weak or strong: RFC 9110 compares

@@ -10,7 +10,7 @@ from marshmallow import fields
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
-from backend.models.rules import RuleViolation
+from backend.domain.rules import RuleViolation
 
 # flask-smorest's @paginate reads these itself; list argument schemas let them through.
 PAGINATION_ARGUMENTS = ("page", "page_size")

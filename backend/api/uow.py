@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from backend.api.request_context import current_request_id
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.domain.principal import ANONYMOUS, Principal
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 
-# Until authentication arrives, every request acts anonymously.
-ANONYMOUS_ACTOR = "anonymous"
 # Requests with these methods only read: their Unit of Work is read-only.
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -21,23 +20,28 @@ def init_app(app: Flask) -> None:
     app.teardown_request(_close_uow)
 
 
-def get_uow() -> UnitOfWork:
+def current_principal() -> Principal:
+    """Who makes the current request: until accounts arrive, everyone is anonymous."""
+    return ANONYMOUS
+
+
+def get_uow() -> SqlAlchemyUnitOfWork:
     """The Unit of Work of the current request; `/health/live` never calls it, so never connects."""
     if "uow" not in g:
         state = app_state(current_app)
         reads_only = request.method in READING_METHODS
-        g.uow = UnitOfWork(
+        g.uow = SqlAlchemyUnitOfWork(
             state.read_session_factory if reads_only else state.session_factory,
-            actor=ANONYMOUS_ACTOR,
+            actor=current_principal().name,
             change_reason=g.get("change_reason"),
             request_id=current_request_id(),
         ).__enter__()
-    uow: UnitOfWork = g.uow
+    uow: SqlAlchemyUnitOfWork = g.uow
     return uow
 
 
 def _close_uow(error: BaseException | None) -> None:
-    uow: UnitOfWork | None = g.pop("uow", None)
+    uow: SqlAlchemyUnitOfWork | None = g.pop("uow", None)
     if uow is not None:
         # Rolls back whatever the view did not commit, and returns the connection to the pool.
         uow.__exit__(type(error) if error else None, error, None)

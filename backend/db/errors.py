@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKeyConstraint, MetaData, UniqueCo
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import exc as orm_exc
 
-from backend.errors import (
+from backend.domain.errors import (
     BrokenReferenceError,
     DatabaseUnavailable,
     DomainError,

@@ -6,29 +6,10 @@ from sqlalchemy import Double, Index, SmallInteger, String, Text, UniqueConstrai
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backend.domain.games import GAME_RULES, TITLE_MAX_LENGTH
 from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
+from backend.models.checks import check_constraints
 from backend.models.labels import Category, Tag, game_categories, game_tags
-from backend.models.rules import Range, RowRules
-
-TITLE_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 20_000
-
-GAME_RULES = RowRules(
-    ranges={
-        "year_published": Range(-5000, 2100),  # ancient games (Senet, Go) have negative years
-        "min_players": Range(1, 999),
-        "max_players": Range(1, 999),
-        "min_play_minutes": Range(1, 100_000),
-        "max_play_minutes": Range(1, 100_000),
-        "min_age": Range(1, 99),
-        "complexity": Range(1.0, 5.0),
-        "average_rating": Range(1.0, 10.0),
-        "bgg_id": Range(1, 2**31 - 1),
-    },
-    ordered_pairs=(("min_players", "max_players"), ("min_play_minutes", "max_play_minutes")),
-    not_blank=("title",),
-    max_lengths={"title": TITLE_MAX_LENGTH, "description": DESCRIPTION_MAX_LENGTH},
-)
 
 
 class Game(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):
@@ -76,7 +57,7 @@ class Game(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):
             postgresql_using="gin",
             postgresql_ops={"title": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
-        *GAME_RULES.check_constraints(),
+        *check_constraints(GAME_RULES),
     )
 
     def __repr__(self) -> str:

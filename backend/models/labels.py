@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -21,46 +18,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, validates
 
+from backend.domain.labels import LABEL_NAME_MAX_LENGTH, LABEL_RULES, LabelKind, slugify
 from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
-from backend.models.rules import RowRules
+from backend.models.checks import check_constraints
 
-LABEL_NAME_MAX_LENGTH = 100
-# A slug is blank when the name has no letter or digit ("---"): such a name is refused.
-# Case folding can lengthen a name ("ß" -> "ss"), so the slug's length is checked too.
-LABEL_RULES = RowRules(
-    not_blank=("name", "slug"),
-    max_lengths={"name": LABEL_NAME_MAX_LENGTH, "slug": LABEL_NAME_MAX_LENGTH},
-)
-# The most labels of one kind a game may carry (an API request and an import row alike).
-MAX_LABELS_PER_GAME = 100
-_SLUG_MESSAGES = {
-    "slug_not_blank": "Must contain a letter or a digit.",
-    "slug_length": f"Too long once made a slug (over {LABEL_NAME_MAX_LENGTH} characters).",
-}
-
-
-@functools.lru_cache(maxsize=4096)
-def label_name_problems(name: str) -> list[str]:
-    """What is wrong with a label's name, in the API's words (empty when nothing is)."""
-    return [
-        _SLUG_MESSAGES.get(violation.rule, violation.message)
-        for violation in LABEL_RULES.violations({"name": name, "slug": slugify(name)})
-    ]
-
-
-_NOT_WORD = re.compile(r"[\W_]+")
 _EXACT_TEXT = String(LABEL_NAME_MAX_LENGTH).with_variant(
     mysql.VARCHAR(LABEL_NAME_MAX_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"),
     "mysql",
     "mariadb",
 )
-
-
-@functools.lru_cache(maxsize=4096)
-def slugify(name: str) -> str:
-    """The URL-friendly key of a label: "Campaign / Battle Card Driven" ->
-    "campaign-battle-card-driven". Idempotent, so a slug can be given where a name is."""
-    return _NOT_WORD.sub("-", unicodedata.normalize("NFKC", name).casefold()).strip("-")
 
 
 def _game_links(table_name: str, label_table: str, label_column: str) -> Table:
@@ -87,9 +53,9 @@ game_tags = _game_links("game_tags", "tags", "tag_id")
 class Label(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin):
     """A named group of games; two names with the same slug are the same label."""
 
-    # Set by each kind: its name in messages, the table linking it to games, and that
-    # table's column for it.
-    noun: ClassVar[str]
+    # Set by each kind: which it is, the table linking it to games, and that table's
+    # column for it.
+    kind: ClassVar[LabelKind]
     game_links: ClassVar[Table]
     game_link_column: ClassVar[str]
 
@@ -114,12 +80,15 @@ class Label(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin):
     def __table_args__(cls) -> tuple[object, ...]:
         return (
             UniqueConstraint(
-                "name", info={"message": f"Another {cls.noun} already has this name."}
+                "name", info={"message": f"Another {cls.kind.singular} already has this name."}
             ),
             UniqueConstraint(
-                "slug", info={"message": f"Another {cls.noun} already has a name this much alike."}
+                "slug",
+                info={
+                    "message": f"Another {cls.kind.singular} already has a name this much alike."
+                },
             ),
-            *LABEL_RULES.check_constraints(),
+            *check_constraints(LABEL_RULES),
         )
 
     @validates("name")
@@ -133,13 +102,19 @@ class Label(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin):
 
 class Category(Label, Base):
     __tablename__ = "categories"
-    noun = "category"
+    kind = LabelKind.CATEGORIES
     game_links = game_categories
     game_link_column = "category_id"
 
 
 class Tag(Label, Base):
     __tablename__ = "tags"
-    noun = "tag"
+    kind = LabelKind.TAGS
     game_links = game_tags
     game_link_column = "tag_id"
+
+
+# The model of each kind of label.
+LABEL_MODELS: dict[LabelKind, type[Category | Tag]] = {
+    model.kind: model for model in (Category, Tag)
+}

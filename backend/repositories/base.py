@@ -12,7 +12,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from backend.db.bulk import insert_rows
 from backend.db.errors import raising_domain_errors
-from backend.errors import NotFoundError
+from backend.domain.errors import NotFoundError
 from backend.models import AuditLog, Base
 from backend.models.audit import (
     BulkUpdate,
@@ -60,7 +60,9 @@ class Repository(Generic[ModelT]):
         return entity
 
     def get_for_update(self, identifier: Any) -> ModelT:
-        """Read and row-lock the entity until the Unit of Work ends (SELECT ... FOR UPDATE)."""
+        """Read and row-lock the entity until the Unit of Work ends (SELECT ... FOR UPDATE):
+        for a row that concurrent requests change together (a tournament whose
+        registrations are numbered in turn)."""
         entity = self.session.scalar(
             self.select().where(self.model.id == identifier).with_for_update()
         )
@@ -102,16 +104,9 @@ class Repository(Generic[ModelT]):
         statement = select(func.count()).select_from(self.model).where(*where)
         return self.session.scalar(statement) or 0
 
-    def exists(self, *where: ColumnElement[bool]) -> bool:
-        statement = select(select(self.model).where(*where).exists())
-        return bool(self.session.scalar(statement))
-
     def add(self, entity: ModelT) -> ModelT:
         self.session.add(entity)
         return entity
-
-    def add_all(self, entities: Iterable[ModelT]) -> None:
-        self.session.add_all(entities)
 
     def insert_many(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any, Literal, TypedDict, cast
@@ -24,9 +24,10 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from backend.db.bulk import insert_rows, is_one_of, is_one_of_parameter
 from backend.db.errors import raising_domain_errors
-from backend.errors import NotFoundError
-from backend.models import Base, Category, Game, Tag
-from backend.models.labels import slugify
+from backend.domain.errors import NotFoundError
+from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.models import Base, Category, Game
+from backend.models.labels import LABEL_MODELS
 from backend.repositories.base import Page, Repository
 
 # Reads for display work on the table, not the mapped class: plain rows, no ORM in the way.
@@ -45,7 +46,6 @@ SORT_COLUMNS = {
 # categories x tags rows (100 x 100 for a well-labelled game).
 DETAIL_LOADERS: tuple[ORMOption, ...] = (joinedload(Game.categories), selectinload(Game.tags))
 _LIKE_ESCAPE = "/"
-LABEL_MODELS: dict[str, type[Category | Tag]] = {"categories": Category, "tags": Tag}
 
 
 class LabelView(TypedDict):
@@ -88,8 +88,8 @@ class GameFilters:
     max_minutes: int | None = None
     min_complexity: float | None = None
     max_complexity: float | None = None
-    categories: Sequence[str] = ()
-    tags: Sequence[str] = ()
+    # Kind -> names or slugs: a game must carry every label named.
+    labels: Mapping[LabelKind, Sequence[str]] = field(default_factory=dict)
     year_from: int | None = None
     year_to: int | None = None
 
@@ -143,7 +143,7 @@ class GameRepository(Repository[Game]):
             for row in rows
             if row.category_id is not None
         ]
-        game["tags"] = self._labels_of(connection, [game_id], "tags")[game_id]
+        game["tags"] = self._labels_of(connection, [game_id], LabelKind.TAGS)[game_id]
         return game
 
     def search(
@@ -172,14 +172,14 @@ class GameRepository(Repository[Game]):
         rows = connection.execute(statement, {"offset": offset, "limit": page_size}).all()
         games = [_game_view(row) for row in rows]
         ids = [game["id"] for game in games]
-        for kind in LABEL_MODELS:
+        for kind in LABEL_KINDS:
             labels_of = self._labels_of(connection, ids, kind)
             for game in games:
                 game[kind] = labels_of[game["id"]]  # type: ignore[literal-required]
         return Page(games, total)
 
     def _labels_of(
-        self, connection: Connection, game_ids: Sequence[UUID], kind: str
+        self, connection: Connection, game_ids: Sequence[UUID], kind: LabelKind
     ) -> dict[UUID, list[LabelView]]:
         """Each game's labels of one kind, in name order: one statement for all of them."""
         found: dict[UUID, list[LabelView]] = {game_id: [] for game_id in game_ids}
@@ -207,13 +207,13 @@ class GameRepository(Repository[Game]):
         found: dict[UUID, dict[str, dict[str, str]]] = {game_id: {} for game_id in game_ids}
         with raising_domain_errors(Base.metadata):
             connection = self.session.connection()
-            for kind in LABEL_MODELS:
+            for kind in LABEL_KINDS:
                 for game_id, labels in self._labels_of(connection, list(game_ids), kind).items():
                     found[game_id][kind] = {label["slug"]: label["name"] for label in labels}
         return found
 
     def link_labels(
-        self, kind: str, labels_of: Mapping[UUID, Collection[UUID]], *, replace: bool
+        self, kind: LabelKind, labels_of: Mapping[UUID, Collection[UUID]], *, replace: bool
     ) -> None:
         """Set-based: the games given carry these labels of one kind afterwards; with
         `replace`, only these (their other links of that kind are removed first)."""
@@ -232,13 +232,6 @@ class GameRepository(Repository[Game]):
                     delete(links).where(is_one_of(links.c.game_id, labels_of, self.dialect_name))
                 )
             insert_rows(connection, links, pairs)
-
-    def find_by_title(self, title: str) -> Game | None:
-        """The first game with exactly this title, or None; titles are not unique."""
-        return self.session.scalar(select(Game).where(Game.title == title).order_by(Game.id))
-
-    def get_by_bgg_id(self, bgg_id: int) -> Game | None:
-        return self.session.scalar(select(Game).where(Game.bgg_id == bgg_id))
 
     def _conditions(self, filters: GameFilters) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
@@ -261,13 +254,13 @@ class GameRepository(Repository[Game]):
             conditions.append(_GAMES.c.year_published >= filters.year_from)
         if filters.year_to is not None:
             conditions.append(_GAMES.c.year_published <= filters.year_to)
-        for kind, names in (("categories", filters.categories), ("tags", filters.tags)):
+        for kind, names in filters.labels.items():
             if names:
                 conditions.append(_GAMES.c.id.in_(_games_labelled_with_all(kind, names)))
         return conditions
 
 
-def _games_labelled_with_all(kind: str, names: Sequence[str]) -> Select[Any]:
+def _games_labelled_with_all(kind: LabelKind, names: Sequence[str]) -> Select[Any]:
     """Ids of the games carrying every label of this kind named (by name or slug): one
     subquery however many are asked for."""
     label, links = LABEL_MODELS[kind].__table__, LABEL_MODELS[kind].game_links
@@ -337,7 +330,7 @@ def _page_statement(sort: SortKey, descending: bool, dialect_name: str) -> Selec
 
 
 @cache
-def _labels_statement(kind: str, dialect_name: str) -> Select[Any]:
+def _labels_statement(kind: LabelKind, dialect_name: str) -> Select[Any]:
     """The labels of one kind of the games in :game_ids, in name order."""
     label, links = LABEL_MODELS[kind].__table__, LABEL_MODELS[kind].game_links
     return (

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from backend.db.bulk import is_one_of
-from backend.errors import BrokenReferenceError
+from backend.domain.errors import BrokenReferenceError
+from backend.domain.labels import slugify
 from backend.models import Category, Tag
-from backend.models.labels import slugify
 from backend.repositories.base import Repository
 
 LabelT = TypeVar("LabelT", Category, Tag)
@@ -24,10 +24,21 @@ class LabelRepository(Repository[LabelT]):
     # "categories", "tags": how the kind is named in messages and request fields.
     plural_name: str
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Each kind's names and order follow from its model's kind.
+        cls.entity_name = cls.model.kind.singular
+        cls.plural_name = cls.model.kind.value
+        cls.default_order = (cls.model.name, cls.model.id)
+
     @property
     def with_game_count(self) -> Sequence[Any]:
         """Loader option that fills `game_count` in the same statement."""
         return (undefer(self.model.game_count),)
+
+    def get_with_game_count(self, label_id: Any) -> LabelT:
+        """The label with how many games carry it, in one statement; NotFoundError if none."""
+        return self.get_or_raise(label_id, options=self.with_game_count)
 
     def named(self, names: Iterable[str]) -> dict[str, LabelT]:
         """Name -> label for each name, the existing ones found by slug and the missing ones
@@ -106,13 +117,7 @@ class LabelRepository(Repository[LabelT]):
 
 class CategoryRepository(LabelRepository[Category]):
     model = Category
-    entity_name = "category"
-    plural_name = "categories"
-    default_order = (Category.name, Category.id)
 
 
 class TagRepository(LabelRepository[Tag]):
     model = Tag
-    entity_name = "tag"
-    plural_name = "tags"
-    default_order = (Tag.name, Tag.id)

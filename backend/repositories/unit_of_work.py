@@ -1,4 +1,4 @@
-"""The Unit of Work: one session, its typed repositories, and an explicit commit.
+"""The Unit of Work on SQLAlchemy: one session, its typed repositories, an explicit commit.
 
 Leaving the `with` block always rolls back what was not committed and closes the session,
 so the connection returns to the pool on success and on error alike. A read-only Unit of
@@ -9,9 +9,10 @@ the server refuses any other write too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -19,8 +20,11 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
+from backend.db.locks import exclusive
 from backend.db.maintenance import refresh_statistics
-from backend.errors import DatabaseUnavailable, DomainError
+from backend.domain.errors import DatabaseUnavailable, DomainError
+from backend.domain.labels import LabelKind
+from backend.domain.principal import SYSTEM
 from backend.models import Base
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
 from backend.repositories.games import GameRepository
@@ -28,11 +32,9 @@ from backend.repositories.labels import CategoryRepository, LabelRepository, Tag
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_ACTOR = "system"
 # Session.info key: how a read-only session's transactions end ("commit" or "rollback").
 READ_ONLY_KEY = "read_only_ends_with"
-LabelKind = Literal["categories", "tags"]
-LABEL_KINDS: tuple[LabelKind, ...] = ("categories", "tags")
+RepositoryT = TypeVar("RepositoryT")
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
@@ -65,19 +67,47 @@ def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
     raise ReadOnlyError("this unit of work is read-only; changes cannot be saved")
 
 
-class UnitOfWork:
-    """`with UnitOfWork(session_factory, actor=...) as uow:` ... `uow.commit()`."""
+class Registered(Generic[RepositoryT]):
+    """A repository of the Unit of Work, made on first use on the Unit of Work's session."""
+
+    def __init__(self, repository: Callable[[Session], RepositoryT]) -> None:
+        self.repository = repository
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, uow: SqlAlchemyUnitOfWork, owner: type[Any]) -> RepositoryT: ...
+    def __get__(self, uow: SqlAlchemyUnitOfWork | None, owner: type[Any]) -> Self | RepositoryT:
+        if uow is None:
+            return self
+        # Kept on the instance: later reads find it there without calling this again.
+        repository: RepositoryT = self.repository(uow.session)
+        uow.__dict__[self.name] = repository
+        return repository
+
+
+class SqlAlchemyUnitOfWork:
+    """`with SqlAlchemyUnitOfWork(session_factory, actor=...) as uow:` ... `uow.commit()`.
+
+    Each aggregate's repository is registered here, one line each; a label kind's
+    repository is the attribute named after the kind (see `labels`).
+    """
+
+    games = Registered(GameRepository)
+    categories = Registered(CategoryRepository)
+    tags = Registered(TagRepository)
 
     session: Session
-    games: GameRepository
-    categories: CategoryRepository
-    tags: TagRepository
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
         *,
-        actor: str = SYSTEM_ACTOR,
+        actor: str = SYSTEM.name,
         change_reason: str | None = None,
         request_id: str | None = None,
     ) -> None:
@@ -88,9 +118,9 @@ class UnitOfWork:
         self.session = self._session_factory()
         self._read_only_ends_with: str | None = self.session.info.get(READ_ONLY_KEY)
         self.session.info[AUDIT_CONTEXT_KEY] = self.context
-        self.games = GameRepository(self.session)
-        self.categories = CategoryRepository(self.session)
-        self.tags = TagRepository(self.session)
+        for name, member in vars(type(self)).items():
+            if isinstance(member, Registered):
+                self.__dict__.pop(name, None)  # a repository belongs to one session
         return self
 
     def __exit__(
@@ -137,9 +167,14 @@ class UnitOfWork:
         self.session.invalidate()
 
     def labels(self, kind: LabelKind) -> LabelRepository[Any]:
-        """The repository of one kind of label: `uow.labels("tags")` is `uow.tags`."""
-        repository: LabelRepository[Any] = getattr(self, kind)
+        """The repository of one kind of label: `uow.labels(LabelKind.TAGS)` is `uow.tags`."""
+        repository: LabelRepository[Any] = getattr(self, kind.value)
         return repository
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """Hold the database-wide lock `name` for the block, on a connection of its own, or
+        raise LockHeld at once when another process holds it (see backend/db/locks.py)."""
+        return exclusive(self._session_factory, name)
 
     @property
     def read_only(self) -> bool:
@@ -158,11 +193,6 @@ class UnitOfWork:
         except DatabaseUnavailable as unavailable:
             unavailable.failed_at = "COMMIT"
             raise
-
-    def flush(self) -> None:
-        """Send staged changes now (inside the transaction), to see constraint errors early."""
-        with raising_domain_errors(Base.metadata):
-            self.session.flush()
 
     def refresh_statistics(self, tables: Sequence[str]) -> bool:
         """Refresh the planner's view of these tables after a bulk load, and commit.

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from backend.models.game import GAME_RULES
-from backend.models.labels import MAX_LABELS_PER_GAME, label_name_problems
+from backend.domain.games import GAME_RULES
+from backend.domain.labels import MAX_LABELS_PER_GAME, label_name_problems
 
 DELIMITER = ";"
 # Column -> game field, for the columns read as whole numbers or as decimals.

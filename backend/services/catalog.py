@@ -1,28 +1,68 @@
-"""The catalog's rules for changing games and their labels."""
+"""The catalog's one way in: adding, changing and removing games and their labels.
+
+Every function is given a Unit of Work and the acting principal, checks the rules that need
+stored values, commits once, and raises domain errors. A change or removal takes the
+version the caller last read (`expected_version`, from If-Match over HTTP) and is refused
+with StaleObjectError when the entity has moved on; None skips that check, for operators'
+commands that mean "whatever it is now".
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from uuid import UUID
 
-from backend.errors import BrokenReferenceError
+from backend.domain.errors import BrokenReferenceError
+from backend.domain.games import GAME_RULES, game_version_tag
+from backend.domain.labels import LABEL_KINDS, LabelKind
+from backend.domain.principal import Principal
+from backend.domain.rules import raise_violations
+from backend.domain.versions import ExpectedVersion, VersionTag, version_tag
 from backend.models import Game
-from backend.models.labels import Label
-from backend.repositories.unit_of_work import LABEL_KINDS, LabelKind, UnitOfWork
+from backend.models.labels import LABEL_MODELS, Label
+from backend.services.unit_of_work import UnitOfWork
 
 
-def add_game(uow: UnitOfWork, fields: Mapping[str, Any]) -> Game:
+def game_version(game: Game) -> VersionTag:
+    """The version tag of a game with its labels loaded."""
+    return game_version_tag(
+        game.version,
+        {kind: [(label.id, label.name) for label in getattr(game, kind)] for kind in LABEL_KINDS},
+    )
+
+
+def label_version(label: Label) -> VersionTag:
+    return version_tag(label.version)
+
+
+def add_game(uow: UnitOfWork, principal: Principal, fields: Mapping[str, Any]) -> Game:
     """Add a game with its labels (given by id, name or slug) and commit."""
     values = dict(fields)
+    raise_violations(GAME_RULES.violations(values))
     labels = {kind: uow.labels(kind).resolve(values.pop(kind, ())) for kind in LABEL_KINDS}
     game = uow.games.add(Game(**values, **labels))
     uow.commit()
     return game
 
 
-def change_game(uow: UnitOfWork, game: Game, changes: Mapping[str, Any]) -> Game:
-    """Apply the changes sent; a label list sent replaces the game's current one."""
+def change_game(
+    uow: UnitOfWork,
+    principal: Principal,
+    game_id: UUID,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: ExpectedVersion | None,
+) -> Game:
+    """Apply the changes sent; a label list sent replaces the game's current one. The
+    fields' rules hold for the game as it will be: a new min_players above the stored
+    max_players is refused here, naming the field, before anything is written."""
+    game = uow.games.get_with_labels(game_id)
+    if expected_version is not None:
+        expected_version.check("game", game_id, game_version(game))
     values = dict(changes)
+    stored = {name: getattr(game, name) for name in GAME_RULES.fields}
+    raise_violations(GAME_RULES.violations({**stored, **values}))
     for kind in LABEL_KINDS:
         if kind in values:
             setattr(game, kind, uow.labels(kind).resolve(values.pop(kind)))
@@ -31,27 +71,64 @@ def change_game(uow: UnitOfWork, game: Game, changes: Mapping[str, Any]) -> Game
     return game
 
 
-def add_label(uow: UnitOfWork, kind: LabelKind, name: str) -> Label:
-    repository = uow.labels(kind)
-    label: Label = repository.add(repository.model(name=name))
+def remove_game(
+    uow: UnitOfWork,
+    principal: Principal,
+    game_id: UUID,
+    *,
+    expected_version: ExpectedVersion | None,
+) -> None:
+    """Remove a game (its labels stay, carried by one game fewer)."""
+    game = uow.games.get_with_labels(game_id)
+    if expected_version is not None:
+        expected_version.check("game", game_id, game_version(game))
+    uow.games.delete(game)
+    uow.commit()
+
+
+def add_label(uow: UnitOfWork, principal: Principal, kind: LabelKind, name: str) -> Label:
+    """Add a label of this kind; its slug follows from the name."""
+    label: Label = uow.labels(kind).add(LABEL_MODELS[kind](name=name))
     uow.commit()
     return label
 
 
-def rename_label(uow: UnitOfWork, kind: LabelKind, label: Label, name: str) -> Label:
-    uow.labels(kind).update(label, {"name": name})
+def rename_label(
+    uow: UnitOfWork,
+    principal: Principal,
+    kind: LabelKind,
+    label_id: UUID,
+    name: str,
+    *,
+    expected_version: ExpectedVersion | None,
+) -> Label:
+    """Rename a label; every game carrying it reads the new name (and gets a new version tag)."""
+    labels = uow.labels(kind)
+    label: Label = labels.get_with_game_count(label_id)
+    if expected_version is not None:
+        expected_version.check(kind.singular, label_id, label_version(label))
+    labels.update(label, {"name": name})
     uow.commit()
     return label
 
 
-def remove_label(uow: UnitOfWork, kind: LabelKind, label: Label) -> None:
+def remove_label(
+    uow: UnitOfWork,
+    principal: Principal,
+    kind: LabelKind,
+    label_id: UUID,
+    *,
+    expected_version: ExpectedVersion | None,
+) -> None:
     """Remove a label no game carries; one still in use is refused, naming how many use it."""
-    repository = uow.labels(kind)
+    labels = uow.labels(kind)
+    label: Label = labels.get_with_game_count(label_id)
+    if expected_version is not None:
+        expected_version.check(kind.singular, label_id, label_version(label))
     in_use = label.game_count
     if in_use:
         raise BrokenReferenceError(
-            f"{repository.entity_name} {label.name!r} is used by {in_use} game(s); "
-            "take it off them first"
+            f"{kind.singular} {label.name!r} is used by {in_use} game(s); take it off them first"
         )
-    repository.delete(label)
+    labels.delete(label)
     uow.commit()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from backend.domain.labels import LABEL_KINDS
+from backend.domain.principal import Principal
 from backend.models import Game
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.services.unit_of_work import UnitOfWork
 
 
 class DemoGame(NamedTuple):
@@ -210,19 +212,21 @@ DEMO_GAMES = (
 # fmt: on
 
 
-def seed_demo_catalog(uow: UnitOfWork) -> int:
+def seed_demo_catalog(uow: UnitOfWork, principal: Principal) -> int:
     """Add the demo games to an empty catalog and commit; returns how many were added.
 
     A catalog that already holds games is left alone, so running this twice adds nothing.
     """
     if uow.games.count() > 0:
         return 0
-    categories = uow.categories.named(name for demo in DEMO_GAMES for name in demo.categories)
-    tags = uow.tags.named(name for demo in DEMO_GAMES for name in demo.tags)
+    labels = {
+        kind: uow.labels(kind).named(name for demo in DEMO_GAMES for name in getattr(demo, kind))
+        for kind in LABEL_KINDS
+    }
     for demo in DEMO_GAMES:
         fields = demo._asdict()
-        fields["categories"] = [categories[name] for name in demo.categories]
-        fields["tags"] = [tags[name] for name in demo.tags]
+        for kind in LABEL_KINDS:
+            fields[kind] = [labels[kind][name] for name in getattr(demo, kind)]
         uow.games.add(Game(**fields))
     uow.commit()
     return len(DEMO_GAMES)

@@ -19,18 +19,20 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from backend.db.locks import LockHeld, exclusive
+from backend.db.locks import LockHeld
+from backend.domain.games import GAME_RULES
+from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.domain.principal import Principal
 from backend.models.audit import BulkUpdate
-from backend.models.game import GAME_RULES
-from backend.models.labels import slugify
-from backend.repositories.unit_of_work import LABEL_KINDS, LabelKind, UnitOfWork
 from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
+from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEFAULT_BATCH_SIZE = 5000
 MAX_BATCH_SIZE = 10_000
-IMPORT_ACTOR = "import-games"
+# Who imports, unless the caller names someone else.
+IMPORTER = Principal("import-games")
+# The name of the lock that lets one import at a time write to a database.
+IMPORT_LOCK = "import-games"
 REJECTS_HEADER = ("line", "reason", "detail", "original")
 IMPORTED_TABLES = ("games", "categories", "tags", "game_categories", "game_tags")
 
@@ -90,15 +92,17 @@ class ImportSummary:
 
 
 def import_games(
-    session_factory: sessionmaker[Session],
+    uow_factory: UnitOfWorkFactory,
     source: Path,
     *,
+    principal: Principal = IMPORTER,
     rejects_path: Path,
     batch_size: int = DEFAULT_BATCH_SIZE,
     dry_run: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import the export at `source`; see the module's docstring. `on_progress` is called
+    """Import the export at `source` as `principal`, each batch in a Unit of Work of its
+    own from `uow_factory`; see the module's docstring. `on_progress` is called
     after each batch with the bytes of the file read in it. A database failure stops the
     import with the domain error, after the batches already committed. One import writes
     to a database at a time: ImportAlreadyRunning, before anything is read, when another is."""
@@ -112,23 +116,27 @@ def import_games(
     # Two imports of one file would both find its rows new, and the second would stop on
     # the first's inserts; a dry run writes nothing and needs no turn.
     try:
-        turn = nullcontext() if dry_run else exclusive(session_factory, IMPORT_ACTOR)
-        with turn, _RejectsFile(rejects_path) as rejects:
-            for batch in _chunks(read_export(source), batch_size):
-                valid = [row for row in batch if isinstance(row, GameRow)]
-                for row in batch:
-                    if isinstance(row, RejectedRow):
-                        rejects.write(row)
-                        summary.rejected[row.reason] += 1
-                summary.rows_read += len(batch)
-                if valid:
-                    _import_batch(session_factory, source, valid, summary, rejects, dry_run=dry_run)
-                if on_progress is not None:
-                    on_progress(sum(size_in_bytes(row) for row in batch))
-            summary.rejects_path = rejects.path if rejects.count else None
-            if not dry_run and (summary.inserted or summary.updated):
-                with UnitOfWork(session_factory, actor=IMPORT_ACTOR) as uow:
-                    uow.refresh_statistics(IMPORTED_TABLES)
+        # The job's own Unit of Work holds the import's turn for the whole run, and
+        # refreshes the planner's statistics at the end; each batch has one of its own.
+        with uow_factory(actor=principal.name) as job:
+            turn = nullcontext() if dry_run else job.exclusive(IMPORT_LOCK)
+            with turn, _RejectsFile(rejects_path) as rejects:
+                for batch in _chunks(read_export(source), batch_size):
+                    valid = [row for row in batch if isinstance(row, GameRow)]
+                    for row in batch:
+                        if isinstance(row, RejectedRow):
+                            rejects.write(row)
+                            summary.rejected[row.reason] += 1
+                    summary.rows_read += len(batch)
+                    if valid:
+                        reason = f"imported from {source.name}"
+                        with uow_factory(actor=principal.name, change_reason=reason) as uow:
+                            _import_batch(uow, valid, summary, rejects, dry_run=dry_run)
+                    if on_progress is not None:
+                        on_progress(sum(size_in_bytes(row) for row in batch))
+                summary.rejects_path = rejects.path if rejects.count else None
+                if not dry_run and (summary.inserted or summary.updated):
+                    job.refresh_statistics(IMPORTED_TABLES)
     except LockHeld:
         raise ImportAlreadyRunning from None
     summary.seconds = time.monotonic() - started
@@ -147,47 +155,44 @@ class _Change:
 
 
 def _import_batch(
-    session_factory: sessionmaker[Session],
-    source: Path,
+    uow: UnitOfWork,
     rows: Sequence[GameRow],
     summary: ImportSummary,
     rejects: _RejectsFile,
     *,
     dry_run: bool,
 ) -> None:
-    reason = f"imported from {source.name}"
-    with UnitOfWork(session_factory, actor=IMPORT_ACTOR, change_reason=reason) as uow:
-        stored = uow.games.stored_by_bgg_id([row.bgg_id for row in rows])
-        stored_labels = uow.games.label_slugs([game["id"] for game in stored.values()])
-        new: list[GameRow] = []
-        changed: list[_Change] = []
-        unchanged = 0
-        for row in rows:
-            current = stored.get(row.bgg_id)
-            if current is None:
-                new.append(row)
-                continue
-            values = _known_over_stored(row, current)
-            conflicts = GAME_RULES.violations({**current, **values})
-            if conflicts:
-                # The row is valid alone, but not with what is stored beside it (a
-                # min_play_minutes set by hand above the export's play time, say).
-                detail = "; ".join(f"{c.field}: {c.message}" for c in conflicts)
-                rejects.write(row.rejected("conflicts_with_stored", detail))
-                summary.rejected["conflicts_with_stored"] += 1
-                continue
-            changes = _changes(row, values, current, stored_labels[current["id"]])
-            if changes:
-                changed.append(_Change(row, current, values, changes))
-            else:
-                unchanged += 1
-        if not dry_run:
-            _write(uow, new, changed)
-            uow.commit()
-            summary.batches_committed += 1
-        summary.inserted += len(new)
-        summary.updated += len(changed)
-        summary.unchanged += unchanged
+    stored = uow.games.stored_by_bgg_id([row.bgg_id for row in rows])
+    stored_labels = uow.games.label_slugs([game["id"] for game in stored.values()])
+    new: list[GameRow] = []
+    changed: list[_Change] = []
+    unchanged = 0
+    for row in rows:
+        current = stored.get(row.bgg_id)
+        if current is None:
+            new.append(row)
+            continue
+        values = _known_over_stored(row, current)
+        conflicts = GAME_RULES.violations({**current, **values})
+        if conflicts:
+            # The row is valid alone, but not with what is stored beside it (a
+            # min_play_minutes set by hand above the export's play time, say).
+            detail = "; ".join(f"{c.field}: {c.message}" for c in conflicts)
+            rejects.write(row.rejected("conflicts_with_stored", detail))
+            summary.rejected["conflicts_with_stored"] += 1
+            continue
+        changes = _changes(row, values, current, stored_labels[current["id"]])
+        if changes:
+            changed.append(_Change(row, current, values, changes))
+        else:
+            unchanged += 1
+    if not dry_run:
+        _write(uow, new, changed)
+        uow.commit()
+        summary.batches_committed += 1
+    summary.inserted += len(new)
+    summary.updated += len(changed)
+    summary.unchanged += unchanged
 
 
 def _known_over_stored(row: GameRow, stored: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ from sqlalchemy import create_engine, func, select
 from backend.config import Settings
 from backend.db.bulk import copy_values
 from backend.db.engine import make_engine
+from backend.domain.labels import slugify
 from backend.models import Base
-from backend.models.labels import slugify
-from backend.repositories.unit_of_work import make_session_factory
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork, make_session_factory
 from backend.services.bgg_export import GameRow, read_export
 from backend.services.game_import import DEFAULT_BATCH_SIZE, IMPORTED_TABLES, import_games
 from scripts.bench.databases import (
@@ -103,7 +104,7 @@ def _round(arguments: argparse.Namespace, rows: list[GameRow]) -> Round:
             with tempfile.TemporaryDirectory() as scratch:
                 started = time.perf_counter()
                 summary = import_games(
-                    make_session_factory(engine),
+                    partial(SqlAlchemyUnitOfWork, make_session_factory(engine)),
                     arguments.file,
                     rejects_path=Path(scratch) / "rejects.csv",
                     batch_size=arguments.batch_size,

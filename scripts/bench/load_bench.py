@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import requests
@@ -31,7 +32,7 @@ from sqlalchemy import create_engine, text
 
 from backend.config import PROJECT_ROOT, Settings
 from backend.db.engine import make_engine
-from backend.repositories.unit_of_work import make_session_factory
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork, make_session_factory
 from backend.services.game_import import import_games
 from scripts.bench.databases import (
     DEFAULT_FILE,
@@ -196,7 +197,11 @@ def _arguments() -> argparse.Namespace:
 def _load_catalog(settings: Settings, path: Path, work: Path) -> None:
     engine = make_engine(settings)
     try:
-        import_games(make_session_factory(engine), path, rejects_path=work / "rejects.csv")
+        import_games(
+            partial(SqlAlchemyUnitOfWork, make_session_factory(engine)),
+            path,
+            rejects_path=work / "rejects.csv",
+        )
     finally:
         engine.dispose()
     # Settle the fresh database before measuring: otherwise autovacuum and the checkpoint

@@ -15,9 +15,9 @@ from backend import cli, create_app
 from backend.config import Settings
 from backend.db.locks import exclusive
 from backend.db.migrations import alembic_config, head_revisions
-from backend.errors import DuplicateError
+from backend.domain.errors import DuplicateError
 from backend.services.demo_catalog import DEMO_GAMES
-from backend.services.game_import import IMPORT_ACTOR
+from backend.services.game_import import IMPORT_LOCK
 from backend.state import app_state
 from tests.api.helpers import GAMES, create_label, game_count
 from tests.exports import export_line, write_export
@@ -162,7 +162,7 @@ def test_an_import_while_another_runs_says_so(
     app: Flask, client: FlaskClient, tmp_path: Path
 ) -> None:
     path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
-    with exclusive(app_state(app).session_factory, IMPORT_ACTOR):
+    with exclusive(app_state(app).session_factory, IMPORT_LOCK):
         result = app.test_cli_runner().invoke(args=["import-games", str(path)])
     assert result.exit_code == 1
     assert result.output == (

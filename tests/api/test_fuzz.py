@@ -20,8 +20,8 @@ from flask import Flask
 from schemathesis.engine import events, from_schema
 from schemathesis.engine.run import PhaseName
 
-from backend.models.game import GAME_RULES
-from backend.models.labels import label_name_problems
+from backend.domain.games import GAME_RULES
+from backend.domain.labels import label_name_problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clean_database")]
 

@@ -26,7 +26,7 @@ def write_then_fail() -> None:
     uow = get_uow()
     seen["uow"] = uow
     uow.games.add(make_game(title="Half-written"))
-    uow.flush()
+    uow.session.flush()
     raise RuntimeError("the view failed after writing")
 
 
@@ -35,7 +35,7 @@ def write_without_commit() -> dict[str, str]:
     uow = get_uow()
     seen["uow"] = uow
     uow.games.add(make_game(title="Never committed"))
-    uow.flush()
+    uow.session.flush()
     return {"status": "forgot to commit"}
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.models import game_categories, game_tags
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
@@ -19,7 +19,7 @@ from tests.factories import game_fields
 @pytest.fixture
 def catalog(client: FlaskClient, session_factory: sessionmaker[Session]) -> list[str]:
     """120 games, each with two categories and three tags."""
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         ids = uow.games.insert_many([game_fields() for _ in range(120)])
         categories = list(uow.categories.ids_by_slug(["Strategy", "Family"]).values())
         tags = list(uow.tags.ids_by_slug(["Dice", "Cards", "Tiles"]).values())

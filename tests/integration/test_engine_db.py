@@ -12,7 +12,7 @@ from backend.config import Settings
 from backend.db import engine as engine_module
 from backend.db.engine import APPLICATION_NAME, make_engine
 from backend.db.errors import raising_domain_errors
-from backend.errors import DatabaseUnavailable
+from backend.domain.errors import DatabaseUnavailable
 from backend.models import Base
 
 

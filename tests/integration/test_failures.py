@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from backend import PROBE_TIMEOUT_SECONDS, create_app
 from backend.api.uow import get_uow
 from backend.db.engine import APPLICATION_NAME
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 from tests.conftest import migrate, settings_for
 from tests.factories import make_game
@@ -40,7 +40,7 @@ def slow() -> dict[str, str]:
 def killed_before_commit() -> dict[str, str]:
     uow = get_uow()
     uow.games.add(make_game(title="Never stored"))
-    uow.flush()
+    uow.session.flush()
     _kill_connection_of(uow)
     uow.commit()
     return {"status": "committed"}
@@ -51,7 +51,7 @@ def killed_before_rollback() -> dict[str, str]:
     """Leaves without committing: the ROLLBACK at teardown meets the dead connection."""
     uow = get_uow()
     uow.games.add(make_game(title="Never stored"))
-    uow.flush()
+    uow.session.flush()
     _kill_connection_of(uow)
     return {"status": "left"}
 
@@ -63,7 +63,7 @@ def killed_after_reading() -> dict[str, str]:
     return {"status": "read"}
 
 
-def _kill_connection_of(uow: UnitOfWork) -> None:
+def _kill_connection_of(uow: SqlAlchemyUnitOfWork) -> None:
     pid = uow.session.scalar(text("SELECT pg_backend_pid()"))
     # Another connection to kill this one with: the killing must come from outside it.
     admin = create_engine(current_app.config["ADMIN_DATABASE_URL"], isolation_level="AUTOCOMMIT")

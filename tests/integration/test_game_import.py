@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.locks import LockHeld, exclusive
-from backend.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
+from backend.domain.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
 from backend.models import AuditLog, Game
 from backend.repositories.games import GameRepository
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services.bgg_export import ExportFormatError
 from backend.services.game_import import (
-    IMPORT_ACTOR,
+    IMPORT_LOCK,
     ImportAlreadyRunning,
     ImportSummary,
     import_games,
 )
 from tests.exports import SHARED_CATALOG, export_line, write_export
+from tests.factories import game_with_bgg_id
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 Factory = sessionmaker[Session]
@@ -34,14 +36,19 @@ Factory = sessionmaker[Session]
 @pytest.fixture
 def run_import(session_factory: Factory, tmp_path: Path) -> Callable[..., ImportSummary]:
     def run(path: Path, **options: Any) -> ImportSummary:
-        return import_games(session_factory, path, rejects_path=tmp_path / "rejects.csv", **options)
+        return import_games(
+            partial(SqlAlchemyUnitOfWork, session_factory),
+            path,
+            rejects_path=tmp_path / "rejects.csv",
+            **options,
+        )
 
     return run
 
 
 def stored(session_factory: Factory, bgg_id: int) -> dict[str, Any]:
-    with UnitOfWork(session_factory) as uow:
-        game = uow.games.get_by_bgg_id(bgg_id)
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        game = game_with_bgg_id(uow, bgg_id)
         assert game is not None
         game = uow.games.get_with_labels(game.id)
         return {
@@ -70,7 +77,7 @@ def test_rows_are_inserted_with_their_labels_and_audited(
     assert catan["tags"] == ["Dice Rolling", "Trading"]
     assert catan["categories"] == ["Family Games"]
     assert catan["created_by"] == "import-games"
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         entry = uow.session.scalar(
             select(AuditLog)
             .where(AuditLog.entity_type == "games", AuditLog.action == "insert")
@@ -90,7 +97,7 @@ def test_the_same_file_twice_inserts_nothing_the_second_time(
     again = run_import(path)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
     assert any("Nothing new" in line for line in again.lines())
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 3
         games_audited = select(func.count()).where(AuditLog.entity_type == "games")
         assert uow.session.scalar(games_audited) == 3
@@ -111,7 +118,7 @@ def test_a_changed_row_updates_fields_and_labels_and_bumps_the_version(
     assert (game["title"], game["max_play_minutes"], game["tags"], game["version"]) == (
         "New", 90, ["B", "C"], 2,
     )  # fmt: skip
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         update = uow.session.scalar(select(AuditLog).where(AuditLog.action == "update"))
         assert update is not None
         assert update.changes == {
@@ -150,10 +157,10 @@ def test_a_stale_row_among_several_stops_the_bulk_update(
 ) -> None:
     from backend.models.audit import BulkUpdate
 
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         ids = uow.games.insert_many([export_values(n) for n in (1, 2, 3)])
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         updates = [BulkUpdate(game_id, 1, export_values(0), {}) for game_id in ids]
         updates[1] = BulkUpdate(ids[1], 7, export_values(0), {})  # read at another version
         with pytest.raises(StaleObjectError):
@@ -192,18 +199,18 @@ def test_a_lost_connection_at_the_statistics_commit_keeps_the_summary(
     import backend.repositories.unit_of_work as unit_of_work
 
     refreshing = {"now": False}
-    original_commit = UnitOfWork.commit
+    original_commit = SqlAlchemyUnitOfWork.commit
 
     def refresh(*_args: Any) -> None:
         refreshing["now"] = True
 
-    def commit(self: UnitOfWork) -> None:
+    def commit(self: SqlAlchemyUnitOfWork) -> None:
         if refreshing["now"]:
             raise DatabaseUnavailable("the database went away")
         original_commit(self)
 
     monkeypatch.setattr(unit_of_work, "refresh_statistics", refresh)
-    monkeypatch.setattr(UnitOfWork, "commit", commit)
+    monkeypatch.setattr(SqlAlchemyUnitOfWork, "commit", commit)
     summary = run_import(write_export(tmp_path / "one.csv", export_line(bgg_id=1)))
     assert summary.inserted == 1
     assert "could not refresh planner statistics (the database went away)" in caplog.text
@@ -226,7 +233,7 @@ def test_a_label_gone_before_its_links_are_written_stops_the_batch_with_a_domain
     monkeypatch.setattr(GameRepository, "link_labels", link_to_a_vanished_label)
     with pytest.raises(BrokenReferenceError):
         run_import(write_export(tmp_path / "one.csv", export_line(bgg_id=1)))
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 0  # the batch was rolled back whole
 
 
@@ -235,7 +242,7 @@ def test_the_rejects_file_cannot_be_the_export(
 ) -> None:
     path = write_export(tmp_path / "victim.csv", export_line())
     with pytest.raises(ValueError, match="cannot be the export"):
-        import_games(sessionmaker(), path, rejects_path=path)
+        import_games(partial(SqlAlchemyUnitOfWork, sessionmaker()), path, rejects_path=path)
     assert path.read_text().startswith("\ufeffID;Name")
 
 
@@ -245,18 +252,21 @@ def test_an_import_while_another_runs_stops_before_writing_anything(
     path = write_export(tmp_path / "club.csv", export_line(bgg_id=1))
     earlier_rejects = tmp_path / "rejects.csv"
     earlier_rejects.write_text("the running import's rejects\n")
-    with exclusive(session_factory, IMPORT_ACTOR):
+    with exclusive(session_factory, IMPORT_LOCK):
         with pytest.raises(ImportAlreadyRunning) as stopped:
             run_import(path)
         dry_run = import_games(
-            session_factory, path, rejects_path=tmp_path / "dry.csv", dry_run=True
+            partial(SqlAlchemyUnitOfWork, session_factory),
+            path,
+            rejects_path=tmp_path / "dry.csv",
+            dry_run=True,
         )
         assert dry_run.inserted == 1
     assert str(stopped.value) == (
         "another import is running on this database; try again when it has finished"
     )
     assert earlier_rejects.read_text() == "the running import's rejects\n"
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 0
 
 
@@ -268,7 +278,7 @@ def test_an_import_holds_its_turn_until_it_ends_and_then_lets_the_next_run(
 
     def try_to_take_the_turn(_bytes: int) -> None:
         try:
-            with exclusive(session_factory, IMPORT_ACTOR):
+            with exclusive(session_factory, IMPORT_LOCK):
                 held_during.append(False)
         except LockHeld:
             held_during.append(True)
@@ -331,7 +341,7 @@ def test_dry_run_writes_nothing_but_reports_what_it_would_do(
     summary = run_import(path, dry_run=True)
     assert (summary.inserted, summary.updated, summary.batches_committed) == (1, 1, 0)
     assert "dry run" in summary.lines()[0]
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 1
     assert stored(session_factory, 1)["title"] == "A Game"
 
@@ -355,13 +365,13 @@ def test_an_interrupted_import_keeps_committed_batches_and_a_rerun_completes_it(
     monkeypatch.setattr(GameRepository, "insert_many", fail_on_the_second_batch)
     with pytest.raises(DatabaseUnavailable):
         run_import(path, batch_size=2)
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 2  # the first batch, and nothing of the second
 
     monkeypatch.setattr(GameRepository, "insert_many", original)
     rerun = run_import(path, batch_size=2)
     assert (rerun.inserted, rerun.unchanged) == (4, 2)
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 6
 
 
@@ -369,8 +379,8 @@ def test_a_row_conflicting_with_a_stored_value_is_rejected_not_the_batch(
     run_import: Callable[..., ImportSummary], session_factory: Factory, tmp_path: Path
 ) -> None:
     run_import(write_export(tmp_path / "v1.csv", export_line(bgg_id=1), export_line(bgg_id=2)))
-    with UnitOfWork(session_factory) as uow:
-        game = uow.games.get_by_bgg_id(1)
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        game = game_with_bgg_id(uow, 1)
         assert game is not None
         uow.games.update(game, {"min_play_minutes": 45})  # set by hand; PlayTime 60 is fine
         uow.commit()
@@ -394,8 +404,8 @@ def test_a_game_changed_by_someone_else_mid_import_stops_the_batch(
 
     def read_then_someone_edits(self: GameRepository, bgg_ids: Any) -> Any:
         found = original(self, bgg_ids)
-        with UnitOfWork(session_factory, actor="someone") as other:
-            game = other.games.get_by_bgg_id(1)
+        with SqlAlchemyUnitOfWork(session_factory, actor="someone") as other:
+            game = game_with_bgg_id(other, 1)
             assert game is not None
             other.games.update(game, {"title": "Edited meanwhile"})
             other.commit()
@@ -420,7 +430,7 @@ def test_the_whole_shared_catalog_imports_and_adds_up(
     data_lines = sum(1 for line in SHARED_CATALOG.open(encoding="utf-8-sig") if line.strip()) - 1
     assert total == summary.rows_read == data_lines
     assert summary.inserted > 20_000
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == summary.inserted
         assert (
             uow.session.scalar(

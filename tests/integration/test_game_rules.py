@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import CheckConstraint
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.errors import DomainRuleError
+from backend.domain.errors import DomainRuleError
 from backend.models import Game
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from tests.factories import make_game
 from tests.rules import GAME_RULE_VIOLATIONS
 
@@ -32,11 +32,11 @@ def test_the_database_refuses_a_row_breaking_the_rule(
     session_factory: sessionmaker[Session], constraint: str, case: tuple[dict[str, Any], str]
 ) -> None:
     changes, field = case
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         valid = {"min_players": 2, "max_players": 4, "min_play_minutes": 30, "max_play_minutes": 60}
         uow.games.add(make_game(**{**valid, **changes}))
         with pytest.raises(DomainRuleError) as caught:
             uow.commit()
     assert list(caught.value.fields) == [field], constraint
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.count() == 0

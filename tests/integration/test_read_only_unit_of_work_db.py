@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.config import Settings
 from backend.db.engine import make_engine
 from backend.models import Game
-from backend.repositories.unit_of_work import ReadOnlyError, UnitOfWork, make_session_factory
-from tests.factories import make_game
+from backend.repositories.unit_of_work import (
+    ReadOnlyError,
+    SqlAlchemyUnitOfWork,
+    make_session_factory,
+)
+from tests.factories import game_titled, make_game
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 Factory = sessionmaker[Session]
@@ -25,12 +29,12 @@ def read_factory(engine: Engine) -> Factory:
 
 
 def _stored_games(session_factory: Factory) -> int:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         return uow.games.count()
 
 
 def test_it_refuses_to_commit(read_factory: Factory) -> None:
-    with UnitOfWork(read_factory) as uow:
+    with SqlAlchemyUnitOfWork(read_factory) as uow:
         assert uow.read_only
         with pytest.raises(ReadOnlyError):
             uow.commit()
@@ -39,33 +43,33 @@ def test_it_refuses_to_commit(read_factory: Factory) -> None:
 def test_it_refuses_to_send_changes_and_stores_nothing(
     read_factory: Factory, session_factory: Factory
 ) -> None:
-    with UnitOfWork(read_factory) as uow:
+    with SqlAlchemyUnitOfWork(read_factory) as uow:
         uow.games.add(make_game(title="Never"))
         with pytest.raises(ReadOnlyError):
-            uow.flush()
+            uow.session.flush()
     assert _stored_games(session_factory) == 0
 
 
 def test_changes_left_staged_are_dropped_on_the_way_out(
     read_factory: Factory, session_factory: Factory
 ) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(title="Before"))
         uow.commit()
-    with UnitOfWork(read_factory) as uow:
-        game = uow.games.find_by_title("Before")
+    with SqlAlchemyUnitOfWork(read_factory) as uow:
+        game = game_titled(uow, "Before")
         assert game is not None
         game.title = "After"  # staged, never sent: leaving must neither flush nor fail
-    with UnitOfWork(session_factory) as uow:
-        assert uow.games.find_by_title("Before") is not None
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        assert game_titled(uow, "Before") is not None
 
 
 def test_it_reads_what_others_committed(read_factory: Factory, session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(title="Visible"))
         uow.commit()
-    with UnitOfWork(read_factory) as uow:
-        assert uow.games.find_by_title("Visible") is not None
+    with SqlAlchemyUnitOfWork(read_factory) as uow:
+        assert game_titled(uow, "Visible") is not None
 
 
 @pytest.mark.backends("postgresql")  # elsewhere a read-only unit of work always rolls back
@@ -73,7 +77,7 @@ def test_an_error_on_the_way_out_rolls_back_instead_of_committing(
     read_factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commits: list[object] = []
-    with pytest.raises(RuntimeError), UnitOfWork(read_factory) as uow:
+    with pytest.raises(RuntimeError), SqlAlchemyUnitOfWork(read_factory) as uow:
         monkeypatch.setattr(uow.session, "commit", lambda: commits.append("commit"))
         uow.games.count()
         raise RuntimeError("the view failed")
@@ -84,7 +88,7 @@ def test_an_error_on_the_way_out_rolls_back_instead_of_committing(
 def test_on_postgresql_the_server_refuses_writes_too(
     read_factory: Factory, session_factory: Factory
 ) -> None:
-    with UnitOfWork(read_factory) as uow, pytest.raises(DBAPIError, match="read-only"):
+    with SqlAlchemyUnitOfWork(read_factory) as uow, pytest.raises(DBAPIError, match="read-only"):
         uow.session.execute(text("DELETE FROM games"))
 
 
@@ -99,9 +103,9 @@ def test_on_postgresql_the_connection_keeps_its_prepared_statements(
     try:
         factory = make_session_factory(engine, read_only=True)
         for _ in range(6):
-            with UnitOfWork(factory) as uow:
+            with SqlAlchemyUnitOfWork(factory) as uow:
                 uow.session.scalar(select(func.count()).select_from(Game))
-        with UnitOfWork(factory) as uow:
+        with SqlAlchemyUnitOfWork(factory) as uow:
             prepared = uow.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
         assert prepared >= 1
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from backend.db.engine import make_engine
+from backend.domain.labels import LabelKind
 from backend.models import Game
 from backend.repositories.games import GameFilters, GameRepository, _page_statement
-from backend.repositories.unit_of_work import UnitOfWork, make_session_factory
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork, make_session_factory
 from backend.services.game_import import import_games
 from tests.conftest import DatabaseServer, migrate
 from tests.exports import SHARED_CATALOG
@@ -33,7 +35,9 @@ def full_catalog(database_server: DatabaseServer) -> Iterator[Engine]:
     engine = make_engine(settings)
     with tempfile.TemporaryDirectory() as scratch:
         import_games(
-            make_session_factory(engine), SHARED_CATALOG, rejects_path=Path(scratch) / "r.csv"
+            partial(SqlAlchemyUnitOfWork, make_session_factory(engine)),
+            SHARED_CATALOG,
+            rejects_path=Path(scratch) / "r.csv",
         )
     yield engine
     engine.dispose()
@@ -41,7 +45,7 @@ def full_catalog(database_server: DatabaseServer) -> Iterator[Engine]:
 
 def plans(engine: Engine, filters: GameFilters, sort: str = "title") -> str:
     """EXPLAIN of the page and the count the games list sends for these filters."""
-    with UnitOfWork(make_session_factory(engine)) as uow:
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
         games: GameRepository = uow.games
         conditions = games._conditions(filters)
         page = (
@@ -68,8 +72,11 @@ def plans(engine: Engine, filters: GameFilters, sort: str = "title") -> str:
         (GameFilters(max_minutes=10), "ix_games_max_play_minutes"),
         (GameFilters(min_complexity=4.6), "ix_games_complexity"),
         (GameFilters(year_from=2021), "ix_games_year_published"),
-        (GameFilters(categories=["Customizable Games"]), "ix_game_categories_category_id_game_id"),
-        (GameFilters(tags=["Legacy Game"]), "ix_game_tags_tag_id_game_id"),
+        (
+            GameFilters(labels={LabelKind.CATEGORIES: ["Customizable Games"]}),
+            "ix_game_categories_category_id_game_id",
+        ),
+        (GameFilters(labels={LabelKind.TAGS: ["Legacy Game"]}), "ix_game_tags_tag_id_game_id"),
         (GameFilters(), "ix_games_title_id"),
     ],
     ids=["q", "players", "max_minutes", "complexity", "year", "category", "tag", "by title"],

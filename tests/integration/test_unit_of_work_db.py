@@ -10,53 +10,53 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.errors import DomainRuleError, DuplicateError, NotFoundError, StaleObjectError
+from backend.domain.errors import DomainRuleError, DuplicateError, NotFoundError, StaleObjectError
 from backend.models import AuditLog, Game
 from backend.models.audit import AuditAction
-from backend.repositories.unit_of_work import UnitOfWork
-from tests.factories import make_game
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
+from tests.factories import game_titled, make_game
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 Factory = sessionmaker[Session]
 
 
 def test_uncommitted_work_is_rolled_back(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(title="Ghost"))
-        uow.flush()  # sent to the database, inside the transaction
-    with UnitOfWork(session_factory) as uow:
-        assert uow.games.find_by_title("Ghost") is None
+        uow.session.flush()  # sent to the database, inside the transaction
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        assert game_titled(uow, "Ghost") is None
 
 
 def test_an_error_inside_the_block_rolls_back(session_factory: Factory) -> None:
-    with pytest.raises(RuntimeError), UnitOfWork(session_factory) as uow:
+    with pytest.raises(RuntimeError), SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(title="Doomed"))
-        uow.flush()
+        uow.session.flush()
         raise RuntimeError("the view failed after writing")
-    with UnitOfWork(session_factory) as uow:
-        assert uow.games.find_by_title("Doomed") is None
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        assert game_titled(uow, "Doomed") is None
 
 
 def test_commit_persists(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(title="Kept"))
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
-        kept = uow.games.find_by_title("Kept")
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        kept = game_titled(uow, "Kept")
         assert kept is not None
         assert kept.version == 1
 
 
 def test_audit_columns_come_from_the_unit_of_work(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory, actor="ada", change_reason="first entry") as uow:
+    with SqlAlchemyUnitOfWork(session_factory, actor="ada", change_reason="first entry") as uow:
         game = uow.games.add(make_game())
         uow.commit()
         game_id = game.id
-    with UnitOfWork(session_factory, actor="grace", change_reason="fix the title") as uow:
+    with SqlAlchemyUnitOfWork(session_factory, actor="grace", change_reason="fix the title") as uow:
         game = uow.games.get_or_raise(game_id)
         uow.games.update(game, {"title": "Renamed"})
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game = uow.games.get_or_raise(game_id)
         assert (game.created_by, game.updated_by) == ("ada", "grace")
         assert game.change_reason == "fix the title"
@@ -65,7 +65,9 @@ def test_audit_columns_come_from_the_unit_of_work(session_factory: Factory) -> N
 
 
 def test_every_insert_update_and_delete_is_in_the_audit_log(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory, actor="ada", change_reason="stock", request_id="req-7") as uow:
+    with SqlAlchemyUnitOfWork(
+        session_factory, actor="ada", change_reason="stock", request_id="req-7"
+    ) as uow:
         game = uow.games.add(make_game(title="Audited", min_players=2))
         uow.commit()
         uow.games.update(game, {"min_players": 1})
@@ -73,7 +75,7 @@ def test_every_insert_update_and_delete_is_in_the_audit_log(session_factory: Fac
         uow.games.delete(game)
         uow.commit()
         game_id = str(game.id)
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         entries = uow.session.scalars(
             select(AuditLog).where(AuditLog.entity_id == game_id).order_by(AuditLog.id)
         ).all()
@@ -92,7 +94,7 @@ def test_every_insert_update_and_delete_is_in_the_audit_log(session_factory: Fac
 
 
 def test_an_update_that_changes_nothing_is_not_a_change(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game = uow.games.add(make_game(title="Same"))
         uow.commit()
         uow.games.update(game, {"title": "Same"})
@@ -106,10 +108,10 @@ def test_an_update_that_changes_nothing_is_not_a_change(session_factory: Factory
 
 def test_timestamps_come_back_as_aware_utc(session_factory: Factory) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game_id = uow.games.add(make_game()).id
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game = uow.games.get_or_raise(game_id)
         assert game.created_at.tzinfo is not None
         assert game.created_at.utcoffset() == timedelta(0)
@@ -117,25 +119,28 @@ def test_timestamps_come_back_as_aware_utc(session_factory: Factory) -> None:
 
 
 def test_a_writer_holding_an_old_version_gets_a_stale_error(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game_id = uow.games.add(make_game(title="Contended")).id
         uow.commit()
-    with UnitOfWork(session_factory) as slow, UnitOfWork(session_factory) as fast:
+    with (
+        SqlAlchemyUnitOfWork(session_factory) as slow,
+        SqlAlchemyUnitOfWork(session_factory) as fast,
+    ):
         slow_copy = slow.games.get_or_raise(game_id)
         fast.games.update(fast.games.get_or_raise(game_id), {"title": "Fast wins"})
         fast.commit()
         slow.games.update(slow_copy, {"title": "Slow loses"})
         with pytest.raises(StaleObjectError):
             slow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.games.get_or_raise(game_id).title == "Fast wins"
 
 
 def test_a_duplicate_bgg_id_is_a_duplicate_error_naming_the_field(session_factory: Factory) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(bgg_id=13))
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         uow.games.add(make_game(bgg_id=13))
         with pytest.raises(DuplicateError) as caught:
             uow.commit()
@@ -160,7 +165,7 @@ def test_a_duplicate_bgg_id_is_a_duplicate_error_naming_the_field(session_factor
 def test_the_databases_check_constraints_hold_and_name_the_field(
     session_factory: Factory, changes: dict[str, object], field: str, message: str
 ) -> None:
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         game = uow.games.add(make_game(min_players=2, max_players=4))
         uow.commit()
         uow.games.update(game, changes)
@@ -171,7 +176,10 @@ def test_the_databases_check_constraints_hold_and_name_the_field(
 
 def test_get_or_raise_names_the_missing_entity(session_factory: Factory) -> None:
     missing = UUID("00000000-0000-4000-8000-000000000000")
-    with UnitOfWork(session_factory) as uow, pytest.raises(NotFoundError, match=f"game {missing}"):
+    with (
+        SqlAlchemyUnitOfWork(session_factory) as uow,
+        pytest.raises(NotFoundError, match=f"game {missing}"),
+    ):
         uow.games.get_or_raise(missing)
 
 
@@ -180,10 +188,10 @@ def test_insert_many_is_set_based_and_audited_like_single_inserts(session_factor
         {"title": f"Bulk {n}", "min_players": 1, "max_players": 4, "bgg_id": 1000 + n}
         for n in range(3)
     ]
-    with UnitOfWork(session_factory, actor="importer", change_reason="bulk load") as uow:
+    with SqlAlchemyUnitOfWork(session_factory, actor="importer", change_reason="bulk load") as uow:
         ids = uow.games.insert_many(rows)
         uow.commit()
-    with UnitOfWork(session_factory) as uow:
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
         games = uow.session.scalars(select(Game).where(Game.id.in_(ids))).all()
         entries = uow.session.scalars(select(AuditLog).where(AuditLog.actor == "importer")).all()
         assert sorted(game.title for game in games) == ["Bulk 0", "Bulk 1", "Bulk 2"]
@@ -195,5 +203,5 @@ def test_insert_many_is_set_based_and_audited_like_single_inserts(session_factor
 
 def test_insert_many_reports_a_duplicate_as_a_domain_error(session_factory: Factory) -> None:
     rows = [{"title": "A", "min_players": 1, "max_players": 2, "bgg_id": 77}] * 2
-    with UnitOfWork(session_factory) as uow, pytest.raises(DuplicateError):
+    with SqlAlchemyUnitOfWork(session_factory) as uow, pytest.raises(DuplicateError):
         uow.games.insert_many(rows)

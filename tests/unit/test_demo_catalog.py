@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.api.games.schemas import GameCreate
+from backend.domain.principal import SYSTEM
 from backend.models import Game
 from backend.services.demo_catalog import DEMO_GAMES, seed_demo_catalog
 from tests.fakes import FakeUnitOfWork
@@ -12,7 +13,7 @@ from tests.fakes import FakeUnitOfWork
 
 def test_an_empty_catalog_gets_the_demo_games_in_one_commit() -> None:
     uow = FakeUnitOfWork()
-    added = seed_demo_catalog(uow)  # type: ignore[arg-type]
+    added = seed_demo_catalog(uow, SYSTEM)
     assert added == len(DEMO_GAMES) >= 30
     assert {game.title for game in uow.games.games} >= {"Catan", "Carcassonne", "Wingspan"}
     assert uow.commits == 1
@@ -25,7 +26,7 @@ def test_an_empty_catalog_gets_the_demo_games_in_one_commit() -> None:
 
 def test_a_catalog_with_games_is_left_alone() -> None:
     uow = FakeUnitOfWork([Game(title="Our own game", min_players=2, max_players=2)])
-    assert seed_demo_catalog(uow) == 0  # type: ignore[arg-type]
+    assert seed_demo_catalog(uow, SYSTEM) == 0
     assert len(uow.games.games) == 1
     assert uow.commits == 0
 

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.errors import StaleObjectError
+from backend.domain.errors import StaleObjectError
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext
 from backend.repositories.games import GameRepository
-from backend.repositories.unit_of_work import UnitOfWork
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import RecordingSession
 
 
@@ -28,21 +28,21 @@ class Factory:
 
 def test_uncommitted_work_is_rolled_back_and_the_session_closed() -> None:
     factory = Factory()
-    with UnitOfWork(factory):  # type: ignore[arg-type]
+    with SqlAlchemyUnitOfWork(factory):  # type: ignore[arg-type]
         pass
     assert factory.sessions[0].calls == ["rollback", "close"]
 
 
 def test_commit_commits_and_exit_still_closes() -> None:
     factory = Factory()
-    with UnitOfWork(factory) as uow:  # type: ignore[arg-type]
+    with SqlAlchemyUnitOfWork(factory) as uow:  # type: ignore[arg-type]
         uow.commit()
     assert factory.sessions[0].calls == ["commit", "rollback", "close"]
 
 
 def test_an_error_in_the_block_rolls_back_closes_and_propagates() -> None:
     factory = Factory()
-    with pytest.raises(RuntimeError, match="boom"), UnitOfWork(factory):  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="boom"), SqlAlchemyUnitOfWork(factory):  # type: ignore[arg-type]
         raise RuntimeError("boom")
     assert factory.sessions[0].calls == ["rollback", "close"]
 
@@ -71,7 +71,7 @@ def test_a_rollback_on_a_dead_connection_discards_it_and_leaving_still_succeeds(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     session = DeadConnectionSession()
-    with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+    with SqlAlchemyUnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         pass
     assert session.calls == ["invalidate", "close"]
     (record,) = caplog.records
@@ -87,7 +87,7 @@ def test_a_rollback_failing_otherwise_is_logged_with_its_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     session = DeadConnectionSession(lost=False)
-    with UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+    with SqlAlchemyUnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
         pass
     assert session.calls == ["invalidate", "close"]
     (record,) = caplog.records
@@ -98,14 +98,17 @@ def test_a_rollback_failing_otherwise_is_logged_with_its_traceback(
 
 def test_an_error_in_the_block_still_propagates_when_rollback_fails_too() -> None:
     session = DeadConnectionSession()
-    with pytest.raises(RuntimeError, match="the view failed"), UnitOfWork(lambda: session):  # type: ignore[arg-type, return-value]
+    with (
+        pytest.raises(RuntimeError, match="the view failed"),
+        SqlAlchemyUnitOfWork(lambda: session),
+    ):  # type: ignore[arg-type, return-value]
         raise RuntimeError("the view failed")
     assert session.calls == ["invalidate", "close"]
 
 
 def test_each_unit_of_work_opens_its_own_session_with_typed_repositories() -> None:
     factory = Factory()
-    with UnitOfWork(factory) as first, UnitOfWork(factory) as second:  # type: ignore[arg-type]
+    with SqlAlchemyUnitOfWork(factory) as first, SqlAlchemyUnitOfWork(factory) as second:  # type: ignore[arg-type]
         assert first.session is not second.session
         assert isinstance(first.games, GameRepository)
         assert first.games.session is first.session
@@ -113,7 +116,7 @@ def test_each_unit_of_work_opens_its_own_session_with_typed_repositories() -> No
 
 def test_the_session_carries_the_actor_reason_and_request_id_for_the_audit_listener() -> None:
     factory = Factory()
-    with UnitOfWork(factory, actor="ada", change_reason="typo", request_id="r-1") as uow:  # type: ignore[arg-type]
+    with SqlAlchemyUnitOfWork(factory, actor="ada", change_reason="typo", request_id="r-1") as uow:  # type: ignore[arg-type]
         assert uow.session.info[AUDIT_CONTEXT_KEY] == AuditContext("ada", "typo", "r-1")
 
 
@@ -122,5 +125,5 @@ def test_a_stale_commit_becomes_a_domain_error() -> None:
         def commit(self) -> None:
             raise StaleDataError("UPDATE statement on table 'games' expected to update 1 row(s)")
 
-    with UnitOfWork(StaleSession) as uow, pytest.raises(StaleObjectError):  # type: ignore[arg-type]
+    with SqlAlchemyUnitOfWork(StaleSession) as uow, pytest.raises(StaleObjectError):  # type: ignore[arg-type]
         uow.commit()

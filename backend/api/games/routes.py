@@ -12,29 +12,27 @@ from flask_smorest.pagination import PaginationParameters
 
 from backend.api.extensions import Blueprint
 from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
-from backend.api.uow import get_uow
+from backend.api.uow import current_principal, get_uow
+from backend.domain.games import game_version_tag
+from backend.domain.labels import LABEL_KINDS
+from backend.domain.versions import VersionTag
 from backend.models import Game
 from backend.repositories.games import GameFilters, GameView, SortKey
-from backend.repositories.unit_of_work import LABEL_KINDS
 from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
 GAME_PATH = "/api/v1/games/{game_id}"
 
 
-def etag_data(game: Game | GameView) -> dict[str, Any]:
-    """What a game's ETag is computed from: its version, which every change to the game
-    bumps, and its labels, which a label's rename changes without touching the game."""
-    data: dict[str, Any]
-    if isinstance(game, Game):
-        data = {"id": str(game.id), "version": game.version}
-        for kind in LABEL_KINDS:
-            data[kind] = [[str(label.id), label.name] for label in getattr(game, kind)]
-    else:
-        data = {"id": str(game["id"]), "version": game["version"]}
-        for kind in LABEL_KINDS:
-            data[kind] = [[str(label["id"]), label["name"]] for label in game[kind]]
-    return data
+def view_version(game: GameView) -> VersionTag:
+    """The version tag of a game as read for display (the service tags entities alike)."""
+    return game_version_tag(
+        game["version"],
+        {
+            kind: [(label["id"], label["name"]) for label in game[kind]]  # type: ignore[literal-required]
+            for kind in LABEL_KINDS
+        },
+    )
 
 
 def filters_from(arguments: dict[str, Any]) -> GameFilters:
@@ -44,8 +42,7 @@ def filters_from(arguments: dict[str, Any]) -> GameFilters:
         max_minutes=arguments.get("max_minutes"),
         min_complexity=arguments.get("min_complexity"),
         max_complexity=arguments.get("max_complexity"),
-        categories=arguments.get("category", ()),
-        tags=arguments.get("tag", ()),
+        labels={kind: arguments.get(kind.singular, ()) for kind in LABEL_KINDS},
         year_from=arguments.get("year_from"),
         year_to=arguments.get("year_to"),
     )
@@ -85,8 +82,8 @@ class Games(MethodView):
     @blp.documents_links_to_item(201, GAME_PATH, "game_id")
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
         """Add a game, with its categories and tags."""
-        game = catalog.add_game(get_uow(), new_game)
-        blp.set_etag(etag_data(game))
+        game = catalog.add_game(get_uow(), current_principal(), new_game)
+        blp.set_etag(catalog.game_version(game))
         return game, {"Location": url_for("games.GameById", game_id=game.id)}
 
 
@@ -99,7 +96,7 @@ class GameById(MethodView):
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
         game = get_uow().games.view(game_id)
-        blp.set_etag(etag_data(game))
+        blp.set_etag(view_version(game))
         return game
 
     @blp.etag
@@ -109,11 +106,14 @@ class GameById(MethodView):
     @blp.documents_links_to_item(200, GAME_PATH, "game_id")
     def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
         """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
-        uow = get_uow()
-        game = uow.games.get_with_labels(game_id)
-        blp.check_etag(etag_data(game))
-        catalog.change_game(uow, game, changes)
-        blp.set_etag(etag_data(game))
+        game = catalog.change_game(
+            get_uow(),
+            current_principal(),
+            game_id,
+            changes,
+            expected_version=blp.expected_version(),
+        )
+        blp.set_etag(catalog.game_version(game))
         return game
 
     @blp.etag
@@ -121,8 +121,6 @@ class GameById(MethodView):
     @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
     def delete(self, game_id: UUID) -> None:
         """Remove a game; needs the game's ETag in If-Match."""
-        uow = get_uow()
-        game = uow.games.get_with_labels(game_id)
-        blp.check_etag(etag_data(game))
-        uow.games.delete(game)
-        uow.commit()
+        catalog.remove_game(
+            get_uow(), current_principal(), game_id, expected_version=blp.expected_version()
+        )

@@ -17,8 +17,8 @@ from backend.api.schemas import (
     Text,
     raise_rule_violations,
 )
-from backend.models.game import GAME_RULES
-from backend.models.labels import LABEL_NAME_MAX_LENGTH, MAX_LABELS_PER_GAME
+from backend.domain.games import GAME_RULES
+from backend.domain.labels import LABEL_NAME_MAX_LENGTH, MAX_LABELS_PER_GAME, LabelKind
 from backend.repositories.games import SortKey
 
 # A filter asks for at most this many labels of a kind at once.
@@ -26,13 +26,24 @@ MAX_FILTER_LABELS = 10
 SORT_KEYS: tuple[str, ...] = get_args(SortKey)
 
 
-def _labels(kind: str) -> fields.List[Any]:
+def _labels(kind: LabelKind) -> fields.List[Any]:
     return fields.List(
         Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
         validate=validate.Length(max=MAX_LABELS_PER_GAME),
         metadata={
             "description": f"The game's {kind}, each by id, name or slug; replaces the "
             f"current ones. Unknown {kind} are refused with 409 (create them first)."
+        },
+    )
+
+
+def _label_filter(kind: LabelKind) -> fields.List[Any]:
+    return fields.List(
+        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
+        validate=validate.Length(max=MAX_FILTER_LABELS),
+        metadata={
+            "description": f"{kind.singular.capitalize()} name or slug; repeat it (up to "
+            f"{MAX_FILTER_LABELS} times) to require several."
         },
     )
 
@@ -102,8 +113,8 @@ class GameFields(Schema):
 class GameCreate(GameFields):
     """A new game."""
 
-    categories = _labels("categories")
-    tags = _labels("tags")
+    categories = _labels(LabelKind.CATEGORIES)
+    tags = _labels(LabelKind.TAGS)
 
 
 class GamePatch(GameCreate):
@@ -156,22 +167,8 @@ class GameListArguments(ListArguments):
     # Query strings are text: plain Float parses "2.5", where the body's Number would not.
     min_complexity = fields.Float(allow_nan=False, validate=validate.Range(min=1.0, max=5.0))
     max_complexity = fields.Float(allow_nan=False, validate=validate.Range(min=1.0, max=5.0))
-    category = fields.List(
-        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        validate=validate.Length(max=MAX_FILTER_LABELS),
-        metadata={
-            "description": "Category name or slug; repeat it (up to "
-            f"{MAX_FILTER_LABELS} times) to require several."
-        },
-    )
-    tag = fields.List(
-        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        validate=validate.Length(max=MAX_FILTER_LABELS),
-        metadata={
-            "description": f"Tag name or slug; repeat it (up to {MAX_FILTER_LABELS} times) "
-            "to require several."
-        },
-    )
+    category = _label_filter(LabelKind.CATEGORIES)
+    tag = _label_filter(LabelKind.TAGS)
     year_from = fields.Integer(validate=validate.Range(min=-5000, max=2100))
     year_to = fields.Integer(validate=validate.Range(min=-5000, max=2100))
     sort = fields.String(

@@ -12,32 +12,26 @@ from flask_smorest.pagination import PaginationParameters
 
 from backend.api.extensions import Blueprint
 from backend.api.labels.schemas import LabelIn, LabelListArguments, LabelOut
-from backend.api.uow import get_uow
+from backend.api.uow import current_principal, get_uow
+from backend.domain.labels import LabelKind
 from backend.models.labels import Label
-from backend.repositories.unit_of_work import LabelKind
 from backend.services import catalog
 
 
-def etag_data(label: Label) -> dict[str, Any]:
-    return {"id": str(label.id), "version": label.version}
-
-
-def label_blueprint(
-    kind: LabelKind, singular: str, schema_in: type[LabelIn], schema_out: type[LabelOut]
-) -> Blueprint:
+def label_blueprint(kind: LabelKind) -> Blueprint:
+    """The resources of one kind of label, with schemas named after it in the spec
+    (CategoryIn, TagOut, ...)."""
+    singular = kind.singular
+    schema_in = type(f"{singular.capitalize()}In", (LabelIn,), {"__doc__": f"A {singular}'s name."})
+    schema_out = type(f"{singular.capitalize()}Out", (LabelOut,), {"__doc__": f"A {singular}."})
     blp = Blueprint(
-        kind,
+        kind.value,
         __name__,
         url_prefix=f"/api/v1/{kind}",
         description=f"{kind.capitalize()} that group games.",
     )
     detail_endpoint = f"{kind}.LabelById"
     item_path = f"/api/v1/{kind}/{{label_id}}"
-
-    def load(label_id: UUID) -> Label:
-        repository = get_uow().labels(kind)
-        label: Label = repository.get_or_raise(label_id, options=repository.with_game_count)
-        return label
 
     @blp.route("")
     class Labels(MethodView):
@@ -68,8 +62,8 @@ def label_blueprint(
         @blp.documents_links_to_item(201, item_path, "label_id")
         @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
         def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
-            label = catalog.add_label(get_uow(), kind, new_label["name"])
-            blp.set_etag(etag_data(label))
+            label = catalog.add_label(get_uow(), current_principal(), kind, new_label["name"])
+            blp.set_etag(catalog.label_version(label))
             return label, {"Location": url_for(detail_endpoint, label_id=label.id)}
 
     @blp.route("/<uuid:label_id>")
@@ -80,8 +74,8 @@ def label_blueprint(
         @blp.documents_links_to_item(200, item_path, "label_id")
         @blp.doc(summary=f"Get a {singular}.")
         def get(self, label_id: UUID) -> Label:
-            label = load(label_id)
-            blp.set_etag(etag_data(label))
+            label: Label = get_uow().labels(kind).get_with_game_count(label_id)
+            blp.set_etag(catalog.label_version(label))
             return label
 
         @blp.etag
@@ -93,10 +87,15 @@ def label_blueprint(
         @blp.documents_links_to_item(200, item_path, "label_id")
         @blp.doc(summary=f"Rename a {singular}; needs its ETag in If-Match.")
         def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
-            label = load(label_id)
-            blp.check_etag(etag_data(label))
-            catalog.rename_label(get_uow(), kind, label, changes["name"])
-            blp.set_etag(etag_data(label))
+            label = catalog.rename_label(
+                get_uow(),
+                current_principal(),
+                kind,
+                label_id,
+                changes["name"],
+                expected_version=blp.expected_version(),
+            )
+            blp.set_etag(catalog.label_version(label))
             return label
 
         @blp.etag
@@ -106,8 +105,12 @@ def label_blueprint(
         )
         @blp.doc(summary=f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
         def delete(self, label_id: UUID) -> None:
-            label = load(label_id)
-            blp.check_etag(etag_data(label))
-            catalog.remove_label(get_uow(), kind, label)
+            catalog.remove_label(
+                get_uow(),
+                current_principal(),
+                kind,
+                label_id,
+                expected_version=blp.expected_version(),
+            )
 
     return blp

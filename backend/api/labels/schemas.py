@@ -15,7 +15,7 @@ from backend.api.schemas import (
     Schema,
     Text,
 )
-from backend.models.labels import LABEL_NAME_MAX_LENGTH, label_name_problems
+from backend.domain.labels import LABEL_NAME_MAX_LENGTH, label_name_problems
 
 
 class LabelSummary(EntityOut):
@@ -58,19 +58,3 @@ class LabelOut(LabelSummary, AuditedOut):
 
 class LabelListArguments(ListArguments):
     """Labels are listed by name."""
-
-
-class CategoryIn(LabelIn):
-    """A category's name."""
-
-
-class CategoryOut(LabelOut):
-    """A category."""
-
-
-class TagIn(LabelIn):
-    """A tag's name."""
-
-
-class TagOut(LabelOut):
-    """A tag."""

@@ -20,8 +20,6 @@ class NotFoundError(DomainError):
 
     def __init__(self, entity: str, identifier: object) -> None:
         super().__init__(f"{entity} {identifier} does not exist")
-        self.entity = entity
-        self.identifier = identifier
 
 
 class DuplicateError(DomainError):
@@ -29,10 +27,8 @@ class DuplicateError(DomainError):
 
 
 class BrokenReferenceError(DomainError):
-    """A foreign key would dangle: the referenced row is missing, or still referenced.
-
-    DESIGN.md calls it ReferenceError; that name would shadow Python's builtin.
-    """
+    """A reference would dangle: the referenced row is missing, or still referenced.
+    (Not ReferenceError: that name would shadow Python's builtin.)"""
 
 
 class StaleObjectError(DomainError):

@@ -1,5 +1,5 @@
-"""Row rules, written once: CHECK constraints for the database, and a check of plain values
-for the API schemas and the importer, with the same messages."""
+"""Row rules, written once: checked on plain values by the schemas, the services and the
+importer, and turned into CHECK constraints by the models."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CheckConstraint
+from backend.domain.errors import DomainRuleError
 
 N = TypeVar("N", int, float)
 
@@ -53,32 +53,13 @@ class RowRules:
     # Enforced by the column types on PostgreSQL and MariaDB, so not a CHECK.
     max_lengths: Mapping[str, int] = field(default_factory=dict)
 
-    def check_constraints(self) -> list[CheckConstraint]:
-        constraints = [
-            CheckConstraint(
-                f"TRIM({name}) <> ''",
-                name=f"{name}_not_blank",
-                info={"field": name, "message": NOT_BLANK_MESSAGE},
-            )
-            for name in self.not_blank
-        ]
-        constraints += [
-            CheckConstraint(
-                f"{name} BETWEEN {bounds.low} AND {bounds.high}",
-                name=f"{name}_range",
-                info={"field": name, "message": bounds.message},
-            )
-            for name, bounds in self.ranges.items()
-        ]
-        constraints += [
-            CheckConstraint(
-                f"{lower} <= {upper}",
-                name=f"{lower}_le_{upper}",
-                info={"field": upper, "message": order_message(lower)},
-            )
-            for lower, upper in self.ordered_pairs
-        ]
-        return constraints
+    @property
+    def fields(self) -> frozenset[str]:
+        """Every field some rule of these reads."""
+        return frozenset(
+            [*self.ranges, *self.not_blank, *self.max_lengths]
+            + [name for pair in self.ordered_pairs for name in pair]
+        )
 
     def violations(self, values: Mapping[str, Any]) -> list[RuleViolation]:
         found = []
@@ -100,3 +81,14 @@ class RowRules:
             if low is not None and high is not None and low > high:
                 found.append(RuleViolation(upper, f"{lower}_le_{upper}", order_message(lower)))
         return found
+
+
+def raise_violations(violations: Sequence[RuleViolation]) -> None:
+    """Refuse broken rules with a DomainRuleError naming each field, in the words a CHECK
+    constraint's violation would have used."""
+    if violations:
+        fields: dict[str, list[str]] = {}
+        for violation in violations:
+            fields.setdefault(violation.field, []).append(violation.message)
+        first = violations[0]
+        raise DomainRuleError(f"{first.field}: {first.message}", fields=fields)

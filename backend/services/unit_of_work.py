@@ -1,0 +1,138 @@
+"""What services need of a Unit of Work and its repositories, as protocols.
+
+Services depend on these, never on SQLAlchemy: `SqlAlchemyUnitOfWork`
+(backend/repositories/unit_of_work.py) implements them on a database, and the in-memory
+`FakeUnitOfWork` of the tests implements them without one. A repository method a service
+starts using is added here, to both implementations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+from uuid import UUID
+
+from backend.domain.labels import LabelKind
+from backend.models import Game
+from backend.models.audit import BulkUpdate
+from backend.models.labels import Label
+
+LabelT = TypeVar("LabelT", bound=Label)
+
+
+class GameStore(Protocol):
+    """The games of the catalog."""
+
+    def get_with_labels(self, game_id: Any) -> Game:
+        """The game and its labels; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Game) -> Game: ...
+
+    def update(self, entity: Game, changes: Mapping[str, Any]) -> Game:
+        """Set the changed fields; only the repository's `updatable` ones are allowed."""
+        ...
+
+    def delete(self, entity: Game) -> None: ...
+
+    def count(self) -> int: ...
+
+    # The bulk load's set-based reads and writes (see backend/services/game_import.py).
+
+    def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        """Id, version and updatable columns of the games with these bgg_ids."""
+        ...
+
+    def label_slugs(self, game_ids: Collection[UUID]) -> dict[UUID, dict[str, dict[str, str]]]:
+        """For each game: kind -> slug -> name of its labels."""
+        ...
+
+    def insert_many(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        audit_extras: Sequence[Mapping[str, Any]] | None = None,
+    ) -> Sequence[Any]:
+        """Insert plain rows, audited; returns their new ids in order."""
+        ...
+
+    def update_many(self, updates: Sequence[BulkUpdate]) -> None:
+        """Update rows still at the version they were read at (StaleObjectError otherwise)."""
+        ...
+
+    def link_labels(
+        self, kind: LabelKind, labels_of: Mapping[UUID, Collection[UUID]], *, replace: bool
+    ) -> None:
+        """The games given carry these labels of one kind; with `replace`, only these."""
+        ...
+
+
+class LabelStore(Protocol[LabelT]):
+    """The labels of one kind."""
+
+    @property
+    def entity_name(self) -> str: ...
+
+    def get_with_game_count(self, label_id: Any) -> LabelT:
+        """The label with `game_count` loaded; NotFoundError if none."""
+        ...
+
+    def named(self, names: Iterable[str]) -> dict[str, LabelT]:
+        """Name -> label, the missing ones created."""
+        ...
+
+    def resolve(self, references: Iterable[str]) -> list[LabelT]:
+        """The labels named by ids, names or slugs; BrokenReferenceError for unknown ones."""
+        ...
+
+    def ids_by_slug(self, names: Iterable[str]) -> dict[str, UUID]:
+        """Slug -> id of the labels with these names, the missing ones created."""
+        ...
+
+    def add(self, entity: LabelT) -> LabelT: ...
+
+    def update(self, entity: LabelT, changes: Mapping[str, Any]) -> LabelT: ...
+
+    def delete(self, entity: LabelT) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction's worth of work: leaving it rolls back whatever was not committed."""
+
+    @property
+    def games(self) -> GameStore: ...
+
+    def labels(self, kind: LabelKind) -> LabelStore[Any]:
+        """The labels of one kind."""
+        ...
+
+    def commit(self) -> None:
+        """Save everything staged so far, or raise the domain error that stopped it."""
+        ...
+
+    def rollback(self) -> None: ...
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """Hold the lock `name` for the block, against every process, or raise LockHeld."""
+        ...
+
+    def refresh_statistics(self, tables: Sequence[str]) -> bool:
+        """Refresh the planner's statistics after a bulk load; whether it was done."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a Unit of Work for each transaction of a longer job (the importer's batches)."""
+
+    def __call__(self, *, actor: str, change_reason: str | None = None) -> UnitOfWork: ...
