@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from backend.domain.games import GAME_RULES
-from backend.domain.labels import MAX_LABELS_PER_GAME, label_name_problems
+from backend.domain.labels import MAX_LABELS_PER_GAME, LabelKind, label_name_problems
 
 DELIMITER = ";"
 # Column -> game field, for the columns read as whole numbers or as decimals.
@@ -56,7 +56,7 @@ WHOLE_NUMBERS = {
     "MinAge": "min_age",
 }
 DECIMALS = {"RatingAverage": "average_rating", "ComplexityAverage": "complexity"}
-LABEL_COLUMNS = {"Domains": "categories", "Mechanics": "tags"}
+LABEL_COLUMNS = {"Domains": LabelKind.CATEGORIES, "Mechanics": LabelKind.TAGS}
 REQUIRED_COLUMNS = ("ID", "Name", *WHOLE_NUMBERS, *DECIMALS, *LABEL_COLUMNS)
 # A quoted field may span lines; one spanning more than this is an unclosed quote.
 MAX_LINES_PER_ROW = 20
@@ -236,7 +236,7 @@ def _row(line: int, text: str, header: list[str]) -> GameRow | RejectedRow:
             problems.add(violation.rule, f"{violation.field}: {violation.message}")
     if problems.reason is not None:
         return RejectedRow(line, original, problems.reason, "; ".join(problems.details))
-    return GameRow(line, original, values, labels["categories"], labels["tags"])
+    return GameRow(line, original, values, labels[LabelKind.CATEGORIES], labels[LabelKind.TAGS])
 
 
 def _values(raw: dict[str, str], problems: _Problems) -> dict[str, Any]:

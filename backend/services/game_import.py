@@ -23,7 +23,9 @@ from backend.db.locks import LockHeld
 from backend.domain.games import GAME_RULES
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.principal import Principal
+from backend.models import Game
 from backend.models.audit import BulkUpdate
+from backend.models.labels import LABEL_MODELS
 from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -34,7 +36,11 @@ IMPORTER = Principal("import-games")
 # The name of the lock that lets one import at a time write to a database.
 IMPORT_LOCK = "import-games"
 REJECTS_HEADER = ("line", "reason", "detail", "original")
-IMPORTED_TABLES = ("games", "categories", "tags", "game_categories", "game_tags")
+IMPORTED_TABLES = (
+    Game.__tablename__,
+    *(model.__tablename__ for model in LABEL_MODELS.values()),
+    *(model.game_links.name for model in LABEL_MODELS.values()),
+)
 
 T = TypeVar("T")
 
