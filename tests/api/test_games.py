@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.api.helpers import GAMES, create_game, game_count
+from tests.conftest import recorded_statements
 from tests.factories import game_fields
 
 
@@ -165,13 +166,16 @@ def test_patch_that_would_break_min_le_max_with_the_stored_value_is_422(
     client: FlaskClient,
 ) -> None:
     game, etag = create_game(client, min_players=3, max_players=5)
-    response = client.patch(
-        f"{GAMES}/{game['id']}", json={"max_players": 2}, headers={"If-Match": etag}
-    )
+    with recorded_statements() as statements:
+        response = client.patch(
+            f"{GAMES}/{game['id']}", json={"max_players": 2}, headers={"If-Match": etag}
+        )
     assert response.status_code == 422
     assert response.json["errors"] == {
         "json": {"max_players": ["Must be greater than or equal to min_players."]}
     }
+    # The service refuses it against the stored values: the database is never asked.
+    assert not [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE")]
     assert client.get(f"{GAMES}/{game['id']}").json["max_players"] == 5
 
 
