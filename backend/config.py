@@ -208,6 +208,24 @@ def _read_env_file(environ: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
+N = TypeVar("N", int, float)
+
+
+def _bounded(convert: Callable[[str], N], kind: str, minimum: N, maximum: N) -> Callable[[str], N]:
+    """A parser of numbers of one kind between two bounds, saying what is wrong in words."""
+
+    def parse_bounded(value: str) -> N:
+        try:
+            number = convert(value)
+        except ValueError:
+            raise ValueError(f"must be {kind}, got {value!r}") from None
+        if not minimum <= number <= maximum:
+            raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
+        return number
+
+    return parse_bounded
+
+
 class _Reader:
     """Parses named values and collects every problem, so one start-up reports them all."""
 
@@ -230,28 +248,10 @@ class _Reader:
             return default
 
     def integer(self, name: str, default: int, *, minimum: int, maximum: int) -> int:
-        def parse_integer(value: str) -> int:
-            try:
-                number = int(value)
-            except ValueError:
-                raise ValueError(f"must be a whole number, got {value!r}") from None
-            if not minimum <= number <= maximum:
-                raise ValueError(f"must be between {minimum} and {maximum}, got {number}")
-            return number
-
-        return self.parse(name, default, parse_integer)
+        return self.parse(name, default, _bounded(int, "a whole number", minimum, maximum))
 
     def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
-        def parse_number(value: str) -> float:
-            try:
-                number = float(value)
-            except ValueError:
-                raise ValueError(f"must be a number of seconds, got {value!r}") from None
-            if not minimum <= number <= maximum:
-                raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
-            return number
-
-        return self.parse(name, default, parse_number)
+        return self.parse(name, default, _bounded(float, "a number of seconds", minimum, maximum))
 
     def boolean(self, name: str, default: bool) -> bool:
         def parse_boolean(value: str) -> bool:

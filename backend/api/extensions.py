@@ -175,6 +175,8 @@ class Blueprint(flask_smorest.Blueprint):
         """The versions If-Match names (strong tags only: RFC 9110 compares If-Match
         strongly), for the service to check against the entity as it finds it. Its
         presence was checked before the view ran (428 without it)."""
+        # The service does the check flask-smorest's check_etag would: mark it done, or
+        # flask-smorest warns that the view never checked the ETag.
         flask_smorest.etag._get_etag_ctx()["etag_checked"] = True
         return ExpectedVersion.of(flask.request.if_match.as_set())
 
@@ -241,6 +243,71 @@ class Blueprint(flask_smorest.Blueprint):
             },
         }
         decorator: Callable[[F], F] = self.doc(responses={status: {"links": links}})
+        return decorator
+
+    def creates(
+        self, body: type[ma.Schema], answer: type[ma.Schema], item_path: str, parameter: str
+    ) -> Callable[[F], F]:
+        """A creation: the body parsed with `body`, answered 201 with the new entity (and
+        its ETag) and its URL in Location, documented with what a client can do with it
+        next and the errors any creation can meet (409, 503)."""
+        location = {"description": "The new entity's URL.", "schema": {"type": "string"}}
+
+        def decorator(func: F) -> F:
+            func = self.documents_links_to_item(201, item_path, parameter)(func)
+            func = self.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)(func)
+            func = self.response(201, answer, headers={"Location": location})(func)
+            decorated: F = self.etag(self.arguments(body)(func))
+            return decorated
+
+        return decorator
+
+    def reads_one(
+        self, answer: type[ma.Schema], item_path: str, parameter: str
+    ) -> Callable[[F], F]:
+        """A read of one entity: answered 200 with it and its ETag (304 when If-None-Match
+        names it), documented with what a client can do with it next (404, 503)."""
+
+        def decorator(func: F) -> F:
+            func = self.documents_links_to_item(200, item_path, parameter)(func)
+            func = self.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)(func)
+            decorated: F = self.etag(self.response(200, answer)(func))
+            return decorated
+
+        return decorator
+
+    def changes(
+        self,
+        body: ma.Schema | type[ma.Schema],
+        answer: type[ma.Schema],
+        item_path: str,
+        parameter: str,
+    ) -> Callable[[F], F]:
+        """A change of one entity: needs If-Match (428 without, 412 when stale), the body
+        parsed with `body`, answered 200 with the entity as it is now and its new ETag
+        (404, 409, 503 documented)."""
+        errors = (HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+
+        def decorator(func: F) -> F:
+            func = self.documents_links_to_item(200, item_path, parameter)(func)
+            func = self.documents_errors(*errors)(func)
+            func = self.response(200, answer)(func)
+            decorated: F = self.etag(self.arguments(body)(func))
+            return decorated
+
+        return decorator
+
+    def removes(self, *errors: HTTPStatus) -> Callable[[F], F]:
+        """A removal of one entity: needs If-Match (428 without, 412 when stale), answered
+        204; 404, 503 and the `errors` given are documented."""
+
+        def decorator(func: F) -> F:
+            func = self.documents_errors(
+                HTTPStatus.NOT_FOUND, *errors, HTTPStatus.SERVICE_UNAVAILABLE
+            )(func)
+            decorated: F = self.etag(self.response(204)(func))
+            return decorated
+
         return decorator
 
     def documents_errors(self, *statuses: HTTPStatus) -> Callable[[F], F]:

@@ -57,9 +57,7 @@ def change_game(
     """Apply the changes sent; a label list sent replaces the game's current one. The
     fields' rules hold for the game as it will be: a new min_players above the stored
     max_players is refused here, naming the field, before anything is written."""
-    game = uow.games.get_with_labels(game_id)
-    if expected_version is not None:
-        expected_version.check("game", game_id, game_version(game))
+    game = _game_at(uow, game_id, expected_version)
     values = dict(changes)
     stored = {name: getattr(game, name) for name in GAME_RULES.fields}
     raise_violations(GAME_RULES.violations({**stored, **values}))
@@ -79,10 +77,7 @@ def remove_game(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a game (its labels stay, carried by one game fewer)."""
-    game = uow.games.get_with_labels(game_id)
-    if expected_version is not None:
-        expected_version.check("game", game_id, game_version(game))
-    uow.games.delete(game)
+    uow.games.delete(_game_at(uow, game_id, expected_version))
     uow.commit()
 
 
@@ -103,11 +98,8 @@ def rename_label(
     expected_version: ExpectedVersion | None,
 ) -> Label:
     """Rename a label; every game carrying it reads the new name (and gets a new version tag)."""
-    labels = uow.labels(kind)
-    label: Label = labels.get_with_game_count(label_id)
-    if expected_version is not None:
-        expected_version.check(kind.singular, label_id, label_version(label))
-    labels.update(label, {"name": name})
+    label = _label_at(uow, kind, label_id, expected_version)
+    uow.labels(kind).update(label, {"name": name})
     uow.commit()
     return label
 
@@ -121,14 +113,29 @@ def remove_label(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a label no game carries; one still in use is refused, naming how many use it."""
-    labels = uow.labels(kind)
-    label: Label = labels.get_with_game_count(label_id)
-    if expected_version is not None:
-        expected_version.check(kind.singular, label_id, label_version(label))
+    label = _label_at(uow, kind, label_id, expected_version)
     in_use = label.game_count
     if in_use:
         raise BrokenReferenceError(
             f"{kind.singular} {label.name!r} is used by {in_use} game(s); take it off them first"
         )
-    labels.delete(label)
+    uow.labels(kind).delete(label)
     uow.commit()
+
+
+def _game_at(uow: UnitOfWork, game_id: UUID, expected_version: ExpectedVersion | None) -> Game:
+    """The game with its labels, while it is still at a version the caller expects."""
+    game = uow.games.get_with_labels(game_id)
+    if expected_version is not None:
+        expected_version.check("game", game_id, game_version(game))
+    return game
+
+
+def _label_at(
+    uow: UnitOfWork, kind: LabelKind, label_id: UUID, expected_version: ExpectedVersion | None
+) -> Label:
+    """The label with its game count, while it is still at a version the caller expects."""
+    label: Label = uow.labels(kind).get_with_game_count(label_id)
+    if expected_version is not None:
+        expected_version.check(kind.singular, label_id, label_version(label))
+    return label

@@ -71,15 +71,7 @@ class Games(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
-    @blp.etag
-    @blp.arguments(GameCreate)
-    @blp.response(
-        201,
-        GameOut,
-        headers={"Location": {"description": "The new game's URL.", "schema": {"type": "string"}}},
-    )
-    @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
-    @blp.documents_links_to_item(201, GAME_PATH, "game_id")
+    @blp.creates(GameCreate, GameOut, GAME_PATH, "game_id")
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
         """Add a game, with its categories and tags."""
         game = catalog.add_game(get_uow(), current_principal(), new_game)
@@ -89,36 +81,22 @@ class Games(MethodView):
 
 @blp.route("/<uuid:game_id>")
 class GameById(MethodView):
-    @blp.etag
-    @blp.response(200, GameOut)
-    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
-    @blp.documents_links_to_item(200, GAME_PATH, "game_id")
+    @blp.reads_one(GameOut, GAME_PATH, "game_id")
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
         game = get_uow().games.view(game_id)
         blp.set_etag(view_version(game))
         return game
 
-    @blp.etag
-    @blp.arguments(GamePatch(partial=True))
-    @blp.response(200, GameOut)
-    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
-    @blp.documents_links_to_item(200, GAME_PATH, "game_id")
+    @blp.changes(GamePatch(partial=True), GameOut, GAME_PATH, "game_id")
     def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
         """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
-        game = catalog.change_game(
-            get_uow(),
-            current_principal(),
-            game_id,
-            changes,
-            expected_version=blp.expected_version(),
-        )
+        uow, principal, version = get_uow(), current_principal(), blp.expected_version()
+        game = catalog.change_game(uow, principal, game_id, changes, expected_version=version)
         blp.set_etag(catalog.game_version(game))
         return game
 
-    @blp.etag
-    @blp.response(204)
-    @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.removes()
     def delete(self, game_id: UUID) -> None:
         """Remove a game; needs the game's ETag in If-Match."""
         catalog.remove_game(

@@ -26,25 +26,28 @@ MAX_FILTER_LABELS = 10
 SORT_KEYS: tuple[str, ...] = get_args(SortKey)
 
 
-def _labels(kind: LabelKind) -> fields.List[Any]:
+def _label_list(most: int, description: str) -> fields.List[Any]:
+    """Labels by id, name or slug, at most `most` of them."""
     return fields.List(
         Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        validate=validate.Length(max=MAX_LABELS_PER_GAME),
-        metadata={
-            "description": f"The game's {kind}, each by id, name or slug; replaces the "
-            f"current ones. Unknown {kind} are refused with 409 (create them first)."
-        },
+        validate=validate.Length(max=most),
+        metadata={"description": description},
+    )
+
+
+def _labels(kind: LabelKind) -> fields.List[Any]:
+    return _label_list(
+        MAX_LABELS_PER_GAME,
+        f"The game's {kind}, each by id, name or slug; replaces the current ones. "
+        f"Unknown {kind} are refused with 409 (create them first).",
     )
 
 
 def _label_filter(kind: LabelKind) -> fields.List[Any]:
-    return fields.List(
-        Text(validate=validate.Length(min=1, max=LABEL_NAME_MAX_LENGTH)),
-        validate=validate.Length(max=MAX_FILTER_LABELS),
-        metadata={
-            "description": f"{kind.singular.capitalize()} name or slug; repeat it (up to "
-            f"{MAX_FILTER_LABELS} times) to require several."
-        },
+    return _label_list(
+        MAX_FILTER_LABELS,
+        f"{kind.singular.capitalize()} name or slug; repeat it (up to {MAX_FILTER_LABELS} "
+        "times) to require several.",
     )
 
 

@@ -51,15 +51,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
             pagination_parameters.item_count = page.total
             return page.items
 
-        @blp.etag
-        @blp.arguments(schema_in)
-        @blp.response(
-            201,
-            schema_out,
-            headers={"Location": {"description": "Its URL.", "schema": {"type": "string"}}},
-        )
-        @blp.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
-        @blp.documents_links_to_item(201, item_path, "label_id")
+        @blp.creates(schema_in, schema_out, item_path, "label_id")
         @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
         def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
             label = catalog.add_label(get_uow(), current_principal(), kind, new_label["name"])
@@ -68,41 +60,25 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
 
     @blp.route("/<uuid:label_id>")
     class LabelById(MethodView):
-        @blp.etag
-        @blp.response(200, schema_out)
-        @blp.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)
-        @blp.documents_links_to_item(200, item_path, "label_id")
+        @blp.reads_one(schema_out, item_path, "label_id")
         @blp.doc(summary=f"Get a {singular}.")
         def get(self, label_id: UUID) -> Label:
             label: Label = get_uow().labels(kind).get_with_game_count(label_id)
             blp.set_etag(catalog.label_version(label))
             return label
 
-        @blp.etag
-        @blp.arguments(schema_in)
-        @blp.response(200, schema_out)
-        @blp.documents_errors(
-            HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
-        )
-        @blp.documents_links_to_item(200, item_path, "label_id")
+        @blp.changes(schema_in, schema_out, item_path, "label_id")
         @blp.doc(summary=f"Rename a {singular}; needs its ETag in If-Match.")
         def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
+            uow, principal, version = get_uow(), current_principal(), blp.expected_version()
+            name = changes["name"]
             label = catalog.rename_label(
-                get_uow(),
-                current_principal(),
-                kind,
-                label_id,
-                changes["name"],
-                expected_version=blp.expected_version(),
+                uow, principal, kind, label_id, name, expected_version=version
             )
             blp.set_etag(catalog.label_version(label))
             return label
 
-        @blp.etag
-        @blp.response(204)
-        @blp.documents_errors(
-            HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE
-        )
+        @blp.removes(HTTPStatus.CONFLICT)
         @blp.doc(summary=f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
         def delete(self, label_id: UUID) -> None:
             catalog.remove_label(
