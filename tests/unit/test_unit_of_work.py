@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.domain.errors import StaleObjectError
+from backend.domain.labels import LabelKind
 from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
@@ -127,3 +128,16 @@ def test_a_stale_commit_becomes_a_domain_error() -> None:
 
     with SqlAlchemyUnitOfWork(StaleSession) as uow, pytest.raises(StaleObjectError):  # type: ignore[arg-type]
         uow.commit()
+
+
+def test_each_repository_is_made_once_per_unit_of_work_on_its_session() -> None:
+    factory = Factory()
+    uow = SqlAlchemyUnitOfWork(factory)  # type: ignore[arg-type]
+    with uow:
+        first = uow.games
+        assert uow.games is first
+        assert first.session is factory.sessions[0]
+        assert uow.labels(LabelKind.TAGS) is uow.tags
+    with uow:
+        assert uow.games is not first
+        assert uow.games.session is factory.sessions[1]
