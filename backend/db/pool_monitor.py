@@ -1,6 +1,6 @@
 """Connection-pool instrumentation: live gauges, counters, latency histograms, the connections
 held right now and by whom, and leak warnings. No Flask here: the web layer only says who
-is holding (`holding_for`)."""
+is holding (`begin_holding`, `end_holding`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from contextvars import ContextVar, Token
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -42,16 +41,6 @@ def begin_holding(endpoint: str, request_id: str) -> Token[tuple[str, str] | Non
 
 def end_holding(token: Token[tuple[str, str] | None]) -> None:
     _holder.reset(token)
-
-
-@contextmanager
-def holding_for(endpoint: str, request_id: str) -> Iterator[None]:
-    """`begin_holding` and `end_holding` around a block."""
-    token = begin_holding(endpoint, request_id)
-    try:
-        yield
-    finally:
-        end_holding(token)
 
 
 @dataclass

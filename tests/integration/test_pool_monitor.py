@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from prometheus_client import REGISTRY
@@ -17,8 +18,18 @@ from sqlalchemy.engine import Engine
 from backend.config import Settings
 from backend.db import pool_metrics
 from backend.db.engine import APPLICATION_NAME, make_engine, pool_monitor
-from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, holding_for
+from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, begin_holding, end_holding
 from tests.conftest import settings_for
+
+
+@contextmanager
+def holding_for(endpoint: str, request_id: str) -> Iterator[None]:
+    """Attribute this thread's checkouts to a request, as the web layer does around one."""
+    token = begin_holding(endpoint, request_id)
+    try:
+        yield
+    finally:
+        end_holding(token)
 
 
 @pytest.fixture
