@@ -177,6 +177,35 @@ def test_failed_connection_attempts_are_counted() -> None:
     assert monitor.snapshot()["counters"]["opened"] == 0
 
 
+def test_a_new_monitor_of_the_same_pool_counts_from_zero(
+    small_pool: tuple[Engine, PoolMonitor], migrated_settings: Settings
+) -> None:
+    engine, monitor = small_pool
+
+    def exported_checkouts() -> float | None:
+        return REGISTRY.get_sample_value(
+            "db_client_connection_checkouts_total", {"pool_name": APPLICATION_NAME}
+        )
+
+    with engine.connect():
+        pass
+    assert monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 1
+    newer = make_engine(settings_for(migrated_settings.database_url))
+    try:
+        newer_monitor = pool_monitor(newer)
+        assert newer_monitor is not None
+        assert newer_monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 0
+        with newer.connect():
+            pass
+        # The older monitor keeps its own count, out of /metrics, which shows the newer's.
+        with engine.connect():
+            pass
+        assert monitor.snapshot()["counters"]["checkouts"] == 2
+        assert newer_monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 1
+    finally:
+        newer.dispose()
+
+
 def test_monitoring_can_be_switched_off(migrated_settings: Settings) -> None:
     engine = make_engine(settings_for(migrated_settings.database_url, db_pool_monitoring=False))
     assert pool_monitor(engine) is None
