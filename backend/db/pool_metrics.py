@@ -6,6 +6,8 @@ add up over every worker that ever ran, gauges over the workers alive now.
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,26 +72,74 @@ CONNECT_ERRORS = Counter(
 )
 
 
+# What each monitor starts from zero (see for_pool): all but the gauges, which it sets.
+_COUNTED = (
+    TIMEOUTS,
+    WAIT_TIME,
+    USE_TIME,
+    CREATE_TIME,
+    CHECKOUTS,
+    OPENED,
+    CLOSED,
+    INVALIDATED,
+    CONNECT_ERRORS,
+)
+
+
 @dataclass(frozen=True)
 class PoolMetrics:
-    """The metric children of one pool."""
+    """The metric children of one pool. Its counts and latencies are kept here and nowhere
+    else: /metrics exports these children, and /health/pool reads them back."""
 
-    used: Any
-    idle: Any
-    max_connections: Any
-    pending: Any
-    timeouts: Any
-    wait_time: Any
-    use_time: Any
-    create_time: Any
-    checkouts: Any
-    opened: Any
-    closed: Any
-    invalidated: Any
-    connect_errors: Any
+    used: Gauge
+    idle: Gauge
+    max_connections: Gauge
+    pending: Gauge
+    timeouts: Counter
+    wait_time: Histogram
+    use_time: Histogram
+    create_time: Histogram
+    checkouts: Counter
+    opened: Counter
+    closed: Counter
+    invalidated: Counter
+    connect_errors: Counter
+
+    def counters(self) -> dict[str, int]:
+        """The counters, by their names in /health/pool."""
+        return {
+            "checkouts": _total(self.checkouts),
+            "opened": _total(self.opened),
+            "closed": _total(self.closed),
+            "invalidated": _total(self.invalidated),
+            "connect_errors": _total(self.connect_errors),
+            "timeouts": _total(self.timeouts),
+        }
+
+    def histograms(self) -> dict[str, dict[str, Any]]:
+        """The histograms, by their names in /health/pool: count, sum and cumulative buckets
+        (less +Inf's, which is the count)."""
+        return {
+            "wait_time": _summary(self.wait_time),
+            "use_time": _summary(self.use_time),
+            "create_time": _summary(self.create_time),
+        }
 
 
 def for_pool(name: str) -> PoolMetrics:
+    """The metric children of the pool `name`, its counters and histograms from zero.
+
+    A monitor reports what its own pool did, as a process does: tests build many apps, and
+    so many monitors of one pool name, in one process. So a new monitor replaces the
+    children of its name with fresh ones, which Prometheus reads as a counter reset, as
+    after a restart; an older monitor goes on counting into its own, now out of /metrics.
+    In prometheus-client's multiprocess mode (gunicorn) the children are kept: a fresh one
+    would read the old one's value back from this process's file. There each worker has
+    one monitor, and a forked worker's counts start from zero in a file of its own.
+    """
+    if not _shared_between_processes():
+        for metric in _COUNTED:
+            metric.remove(name)
     return PoolMetrics(
         used=CONNECTION_COUNT.labels(name, "used"),
         idle=CONNECTION_COUNT.labels(name, "idle"),
@@ -105,3 +155,30 @@ def for_pool(name: str) -> PoolMetrics:
         invalidated=INVALIDATED.labels(name),
         connect_errors=CONNECT_ERRORS.labels(name),
     )
+
+
+def _shared_between_processes() -> bool:
+    # prometheus-client's own test, which remove() warns on.
+    return "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ
+
+
+def _total(counter: Counter) -> int:
+    # collect(), public API, on the monitor's own child rather than on the parent filtered
+    # by pool_name: an older monitor's children are no longer the parent's (see for_pool).
+    (metric,) = counter.collect()
+    return next(int(s.value) for s in metric.samples if s.name == f"{metric.name}_total")
+
+
+def _summary(histogram: Histogram) -> dict[str, Any]:
+    (metric,) = histogram.collect()
+    summary: dict[str, Any] = {"count": 0, "sum_seconds": 0.0, "buckets": {}}
+    for sample in metric.samples:
+        if sample.name == f"{metric.name}_count":
+            summary["count"] = int(sample.value)
+        elif sample.name == f"{metric.name}_sum":
+            summary["sum_seconds"] = round(sample.value, 6)
+        elif sample.name == f"{metric.name}_bucket":
+            bound = float(sample.labels["le"])
+            if bound != math.inf:
+                summary["buckets"][f"le_{bound:g}"] = int(sample.value)
+    return summary

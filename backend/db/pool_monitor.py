@@ -1,6 +1,6 @@
 """Connection-pool instrumentation: live gauges, counters, latency histograms, the connections
 held right now and by whom, and leak warnings. No Flask here: the web layer only says who
-is holding (`holding_for`)."""
+is holding (`begin_holding`, `end_holding`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -42,46 +40,6 @@ def begin_holding(endpoint: str, request_id: str) -> Token[tuple[str, str] | Non
 
 def end_holding(token: Token[tuple[str, str] | None]) -> None:
     _holder.reset(token)
-
-
-@contextmanager
-def holding_for(endpoint: str, request_id: str) -> Iterator[None]:
-    """`begin_holding` and `end_holding` around a block."""
-    token = begin_holding(endpoint, request_id)
-    try:
-        yield
-    finally:
-        end_holding(token)
-
-
-@dataclass
-class Histogram:
-    """Fixed-bucket latency histogram (cumulative counts per upper bound, as Prometheus)."""
-
-    bounds: Sequence[float]
-    counts: list[int] = field(init=False)
-    total: int = 0
-    sum: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.counts = [0] * len(self.bounds)
-
-    def observe(self, seconds: float) -> None:
-        self.total += 1
-        self.sum += seconds
-        for index, bound in enumerate(self.bounds):
-            if seconds <= bound:
-                self.counts[index] += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.total,
-            "sum_seconds": round(self.sum, 6),
-            "buckets": {
-                f"le_{bound:g}": count
-                for bound, count in zip(self.bounds, self.counts, strict=True)
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -163,12 +121,9 @@ class PoolMonitor:
     def __init__(self, name: str, *, leak_threshold_seconds: float) -> None:
         self.name = name
         self.leak_threshold_seconds = leak_threshold_seconds
+        # Every count and latency is written under this lock, and snapshot() reads them under
+        # it: its counters agree with its gauges (opened - closed is what is open).
         self._lock = threading.Lock()
-        self.checkouts = self.opened = self.closed = self.invalidated = 0
-        self.connect_errors = self.timeouts = 0
-        self.wait_time = Histogram(pool_metrics.WAIT_BUCKETS)
-        self.use_time = Histogram(pool_metrics.USE_BUCKETS)
-        self.create_time = Histogram(pool_metrics.CREATE_BUCKETS)
         self._waiting: dict[int, float] = {}
         self._next_wait_token = 0
         # The one account of this process's connections that every gauge is read from:
@@ -181,6 +136,8 @@ class PoolMonitor:
         self._recent_timeouts: deque[float] = deque()
         self._watcher: threading.Thread | None = None
         self._watcher_pid = 0
+        # The one store of this pool's counts and latencies, read back by snapshot(): a new
+        # monitor starts them from zero (see for_pool).
         self.metrics = pool_metrics.for_pool(name)
 
     # Wiring ----------------------------------------------------------------------------
@@ -218,8 +175,7 @@ class PoolMonitor:
         with self._lock:
             self._waiting.pop(token, None)
             self.metrics.pending.set(len(self._waiting))
-            self.wait_time.observe(seconds)
-        self.metrics.wait_time.observe(seconds)
+            self.metrics.wait_time.observe(seconds)
 
     def returned(self, record: ConnectionPoolEntry) -> None:
         """`record` is back in the pool, or closed: it is no longer held."""
@@ -231,11 +187,8 @@ class PoolMonitor:
             self._publish_counts()
             if holding is not None:
                 seconds = time.monotonic() - holding.since
-                self.use_time.observe(seconds)
-        if holding is None:
-            return
-        self.metrics.use_time.observe(seconds)
-        if holding.reported:
+                self.metrics.use_time.observe(seconds)
+        if holding is not None and holding.reported:
             logger.warning(
                 "connection returned to the pool after %.1fs (request %s, %s)",
                 seconds,
@@ -255,9 +208,8 @@ class PoolMonitor:
     def count_timeout(self) -> None:
         now = time.monotonic()
         with self._lock:
-            self.timeouts += 1
+            self.metrics.timeouts.inc()
             self._recent_timeouts.append(now)
-        self.metrics.timeouts.inc()
 
     # Pool and engine events ------------------------------------------------------------
 
@@ -270,18 +222,15 @@ class PoolMonitor:
             connection = dialect.connect(*cargs, **cparams)
         except Exception:
             with self._lock:
-                self.connect_errors += 1
-            self.metrics.connect_errors.inc()
+                self.metrics.connect_errors.inc()
             raise
         seconds = time.perf_counter() - started
         with self._lock:
-            self.create_time.observe(seconds)
-        self.metrics.create_time.observe(seconds)
+            self.metrics.create_time.observe(seconds)
         return connection
 
     def _on_connect(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
         with self._lock:
-            self.opened += 1
             self.metrics.opened.inc()
             self._open.add(record)
             self._publish_counts()
@@ -295,10 +244,9 @@ class PoolMonitor:
             thread=threading.current_thread().name,
         )
         with self._lock:
-            self.checkouts += 1
+            self.metrics.checkouts.inc()
             self._held[record] = holding
             self._publish_counts()
-        self.metrics.checkouts.inc()
         self._ensure_watcher()
 
     def _on_close(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
@@ -307,12 +255,10 @@ class PoolMonitor:
         with self._lock:
             self._open.discard(record)
             self._publish_counts()
-            self.closed += 1
             self.metrics.closed.inc()
 
     def _on_close_detached(self, _dbapi: Any) -> None:
         with self._lock:
-            self.closed += 1
             self.metrics.closed.inc()
 
     def _on_detach(self, _dbapi: Any, record: ConnectionPoolEntry) -> None:
@@ -324,8 +270,7 @@ class PoolMonitor:
 
     def _on_invalidate(self, _dbapi: Any, _record: Any, _exception: Any) -> None:
         with self._lock:
-            self.invalidated += 1
-        self.metrics.invalidated.inc()
+            self.metrics.invalidated.inc()
 
     # Reading ---------------------------------------------------------------------------
 
@@ -360,20 +305,8 @@ class PoolMonitor:
                 "waiting": len(self._waiting),
                 "oldest_wait_seconds": round(oldest_wait, 3),
             }
-            counters = {
-                "checkouts": self.checkouts,
-                "opened": self.opened,
-                "closed": self.closed,
-                "invalidated": self.invalidated,
-                "connect_errors": self.connect_errors,
-                "timeouts": self.timeouts,
-                "timeouts_last_minute": recent_timeouts,
-            }
-            histograms = {
-                "wait_time": self.wait_time.as_dict(),
-                "use_time": self.use_time.as_dict(),
-                "create_time": self.create_time.as_dict(),
-            }
+            counters = {**self.metrics.counters(), "timeouts_last_minute": recent_timeouts}
+            histograms = self.metrics.histograms()
         status, reasons = self._status(gauges, self.capacity, oldest_wait, recent_timeouts)
         return {
             "status": status,

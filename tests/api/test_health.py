@@ -7,12 +7,15 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from backend import PROBE_TIMEOUT_SECONDS, create_app
 from backend.config import Settings
@@ -135,6 +138,85 @@ def test_metrics_are_prometheus_text_with_pool_and_http_series(client: FlaskClie
         'status_code="400"}',
     ):
         assert series in body, series
+
+
+def exported_pool(client: FlaskClient, pool_name: str) -> dict[str, Any]:
+    """The pool's counters and histograms in /metrics, keyed as /health/pool keys them."""
+    counters = {
+        "db_client_connection_checkouts": "checkouts",
+        "db_client_connection_opened": "opened",
+        "db_client_connection_closed": "closed",
+        "db_client_connection_invalidated": "invalidated",
+        "db_client_connection_errors": "connect_errors",
+        "db_client_connection_timeouts": "timeouts",
+    }
+    histograms = {
+        "db_client_connection_wait_time_seconds": "wait_time",
+        "db_client_connection_use_time_seconds": "use_time",
+        "db_client_connection_create_time_seconds": "create_time",
+    }
+    exported: dict[str, Any] = {"counters": {}, "histograms": {}}
+    text_body = client.get("/metrics").get_data(as_text=True)
+    for family in text_string_to_metric_families(text_body):
+        if family.name in counters:
+            (value,) = [
+                sample.value
+                for sample in family.samples
+                if sample.name.endswith("_total") and sample.labels["pool_name"] == pool_name
+            ]
+            exported["counters"][counters[family.name]] = value
+        elif family.name in histograms:
+            histogram: dict[str, Any] = {"buckets": {}}
+            for sample in family.samples:
+                if sample.labels["pool_name"] != pool_name:
+                    continue
+                if sample.name.endswith("_count"):
+                    histogram["count"] = sample.value
+                elif sample.name.endswith("_sum"):
+                    histogram["sum_seconds"] = round(sample.value, 6)
+                elif sample.name.endswith("_bucket") and sample.labels["le"] != "+Inf":
+                    histogram["buckets"][f"le_{float(sample.labels['le']):g}"] = sample.value
+            exported["histograms"][histograms[family.name]] = histogram
+    return exported
+
+
+def test_the_pool_report_and_metrics_give_the_same_numbers(
+    migrated_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(
+        settings_for(
+            migrated_settings.database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
+        )
+    )
+    engine = app_state(app).engine
+    client = app.test_client()
+    try:
+        for _ in range(3):
+            assert client.get("/api/v1/games").status_code == 200
+        with engine.connect():  # the only connection, held elsewhere: a checkout times out
+            assert client.get("/api/v1/games").status_code == 503
+        with engine.connect() as connection:
+            connection.invalidate()
+
+        def refuse(*_args: Any, **_kwargs: Any) -> Any:
+            raise engine.dialect.loaded_dbapi.OperationalError("connection refused")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(engine.dialect, "connect", refuse)
+            with pytest.raises(OperationalError):
+                engine.connect()
+        assert client.get("/api/v1/games").status_code == 200
+        report = client.get("/health/pool").json
+        exported = exported_pool(client, "gamenight")
+    finally:
+        engine.dispose()
+    assert report is not None
+    counters = report["counters"]
+    assert counters["checkouts"] >= 5
+    assert counters["timeouts"] == counters["connect_errors"] == counters["invalidated"] == 1
+    assert report["histograms"]["use_time"]["count"] >= 5
+    del counters["timeouts_last_minute"]  # the monitor's own, not a Prometheus series
+    assert exported == {"counters": counters, "histograms": report["histograms"]}
 
 
 def test_ready_answers_503_within_its_timeout_when_the_database_hangs() -> None:

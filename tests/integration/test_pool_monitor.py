@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from prometheus_client import REGISTRY
@@ -17,8 +18,18 @@ from sqlalchemy.engine import Engine
 from backend.config import Settings
 from backend.db import pool_metrics
 from backend.db.engine import APPLICATION_NAME, make_engine, pool_monitor
-from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, holding_for
+from backend.db.pool_monitor import FAIL_WAIT_SECONDS, PoolMonitor, begin_holding, end_holding
 from tests.conftest import settings_for
+
+
+@contextmanager
+def holding_for(endpoint: str, request_id: str) -> Iterator[None]:
+    """Attribute this thread's checkouts to a request, as the web layer does around one."""
+    token = begin_holding(endpoint, request_id)
+    try:
+        yield
+    finally:
+        end_holding(token)
 
 
 @pytest.fixture
@@ -164,6 +175,35 @@ def test_failed_connection_attempts_are_counted() -> None:
         engine.connect()
     assert monitor.snapshot()["counters"]["connect_errors"] == 1
     assert monitor.snapshot()["counters"]["opened"] == 0
+
+
+def test_a_new_monitor_of_the_same_pool_counts_from_zero(
+    small_pool: tuple[Engine, PoolMonitor], migrated_settings: Settings
+) -> None:
+    engine, monitor = small_pool
+
+    def exported_checkouts() -> float | None:
+        return REGISTRY.get_sample_value(
+            "db_client_connection_checkouts_total", {"pool_name": APPLICATION_NAME}
+        )
+
+    with engine.connect():
+        pass
+    assert monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 1
+    newer = make_engine(settings_for(migrated_settings.database_url))
+    try:
+        newer_monitor = pool_monitor(newer)
+        assert newer_monitor is not None
+        assert newer_monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 0
+        with newer.connect():
+            pass
+        # The older monitor keeps its own count, out of /metrics, which shows the newer's.
+        with engine.connect():
+            pass
+        assert monitor.snapshot()["counters"]["checkouts"] == 2
+        assert newer_monitor.snapshot()["counters"]["checkouts"] == exported_checkouts() == 1
+    finally:
+        newer.dispose()
 
 
 def test_monitoring_can_be_switched_off(migrated_settings: Settings) -> None:
