@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# The one place domain errors become HTTP statuses (DESIGN.md §5).
+# The one place domain errors become HTTP statuses.
 STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     DuplicateError: HTTPStatus.CONFLICT,
