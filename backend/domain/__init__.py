@@ -1,0 +1,1 @@
+"""The domain's pure rules: plain Python, no SQLAlchemy or Flask, nothing else of ours."""
