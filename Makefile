@@ -77,5 +77,5 @@ format: $(DEV_STAMP) ## format the code with ruff
 	$(BIN)/ruff format .
 
 clean: ## remove .venv, caches and the local SQLite database under instance/
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

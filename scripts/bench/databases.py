@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from alembic import command
 from sqlalchemy import create_engine, text
@@ -13,7 +14,11 @@ from sqlalchemy.engine import make_url
 from backend.config import PROJECT_ROOT, AppEnv, Settings
 from backend.db.migrations import alembic_config
 
-DEFAULT_FILE = PROJECT_ROOT.parent / "shared" / "data" / "bgg_dataset.csv"
+# The real catalog export, which is not part of the repository (see tests/exports.py).
+DEFAULT_FILE = Path(
+    os.environ.get("CATALOG_EXPORT_FILE")
+    or PROJECT_ROOT.parent / "shared" / "data" / "bgg_dataset.csv"
+)
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_MARIADB = "mariadb://root@127.0.0.1:3306/"
 

@@ -1,4 +1,5 @@
-"""README's API examples, run as written against a server started the way `make run` starts it."""
+"""The shell examples of README and the docs pages, run as written against a server started
+the way `make run` starts it: a fresh one for each page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,29 +19,38 @@ from tests.conftest import STRICT
 from tests.e2e.conftest import RunningServer, serving
 
 README = PROJECT_ROOT / "README.md"
-SECTION = "## The API"
-# The address README's examples use: `make run`'s default SERVER_BIND.
+PAGES = [README, *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
+# The address the examples use: `make run`'s default SERVER_BIND.
 README_BASE_URL = "http://127.0.0.1:8000"
-# README writes the status a command prints as a comment line below it.
+# A page writes the status a command prints as a comment line below it; a ```sh block with
+# such a line is an example to run.
 EXPECTED_STATUS = re.compile(r"^# (HTTP/1\.1 \d{3}\b.*)$", re.MULTILINE)
 # curl -i prints the status line first; a body without a final newline runs into it.
 PRINTED_STATUS = re.compile(r"HTTP/1\.1 \d{3}\b[^\r\n]*")
-BLOCK_MARKER = "--- README example block {} ---"
+SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+BLOCK_MARKER = "--- example block {} ---"
 
 
-def readme_examples() -> list[str]:
-    """Every ```sh block of README's API section, in order."""
-    text = README.read_text()
-    start = text.index(f"\n{SECTION}\n")
-    end = text.find("\n## ", start + len(SECTION) + 2)
-    section = text[start : end if end != -1 else len(text)]
-    return re.findall(r"^```sh\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+def shell_blocks(page: Path) -> list[str]:
+    """Every ```sh block of the page, in order."""
+    return SHELL_BLOCK.findall(page.read_text())
 
 
-@pytest.fixture(scope="module")
-def make_run_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def examples(page: Path) -> list[str]:
+    """The page's ```sh blocks that say what their commands answer, in order."""
+    return [block for block in shell_blocks(page) if EXPECTED_STATUS.search(block)]
+
+
+PAGES_WITH_EXAMPLES = [page for page in PAGES if examples(page)]
+
+
+def page_id(page: Path) -> str:
+    return str(page.relative_to(PROJECT_ROOT))
+
+
+@contextmanager
+def make_run_server(scratch: Path) -> Iterator[RunningServer]:
     """What `make run` does, on a fresh SQLite file: migrate, load the demo games, serve."""
-    scratch = tmp_path_factory.mktemp("make_run")
     settings = {"ENV_FILE": "", "APP_ENV": "development"}
     settings["DATABASE_URL"] = f"sqlite:///{scratch / 'gamenight.db'}"
     environment = {**os.environ, **settings}
@@ -56,39 +67,50 @@ def make_run_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
         yield server
 
 
-def test_readme_has_api_examples_with_statuses() -> None:
-    blocks = readme_examples()
-    assert len(blocks) >= 2
-    assert all(EXPECTED_STATUS.search(block) for block in blocks)
-    assert all(README_BASE_URL in block for block in blocks)
+def test_readme_and_the_api_page_have_examples_with_statuses() -> None:
+    assert examples(README)
+    assert len(examples(PROJECT_ROOT / "docs" / "api.md")) >= 2
+    for page in PAGES_WITH_EXAMPLES:
+        assert all(README_BASE_URL in block for block in examples(page)), page_id(page)
 
 
-def test_readme_api_examples_work_verbatim(make_run_server: RunningServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_every_block_that_calls_the_api_is_an_example_that_runs(page: Path) -> None:
+    """A block sending requests to the server must say what they answer, or no test runs it."""
+    for block in shell_blocks(page):
+        if "curl" in block and README_BASE_URL in block:
+            assert EXPECTED_STATUS.search(block), f"{page_id(page)}:\n{block}"
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES, ids=page_id)
+def test_examples_work_verbatim(page: Path, tmp_path: Path) -> None:
     if shutil.which("curl") is None:
         message = "curl is not installed (apt-get install curl; .ci/run installs it)"
         if STRICT:
             pytest.fail(message)
         pytest.skip(message)
-    blocks = readme_examples()
-    # One shell for all of them, as a reader types them: later blocks use earlier variables.
+    blocks = examples(page)
+    # One shell for all of a page's blocks, as a reader types them: later blocks use
+    # earlier variables.
     script = ["set -euo pipefail"]
     for number, block in enumerate(blocks):
         script += [f"echo '{BLOCK_MARKER.format(number)}'", block]
-    result = subprocess.run(
-        ["bash", "-c", "\n".join(script).replace(README_BASE_URL, make_run_server.base_url)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    with make_run_server(tmp_path) as server:
+        result = subprocess.run(
+            ["bash", "-c", "\n".join(script).replace(README_BASE_URL, server.base_url)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     output = result.stdout
     assert result.returncode == 0, output[-3000:]
-    printed = re.split(r"--- README example block \d+ ---\n", output)[1:]
+    printed = re.split(r"--- example block \d+ ---\n", output)[1:]
     assert len(printed) == len(blocks), output[-3000:]
     for block, block_output in zip(blocks, printed, strict=True):
         expected = EXPECTED_STATUS.findall(block)
         assert PRINTED_STATUS.findall(block_output) == expected, (
-            f"README example:\n{block}\nprinted:\n{block_output[-3000:]}"
+            f"{page_id(page)} example:\n{block}\nprinted:\n{block_output[-3000:]}"
         )

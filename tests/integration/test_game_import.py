@@ -419,7 +419,7 @@ def test_a_game_changed_by_someone_else_mid_import_stops_the_batch(
 
 @pytest.mark.slow
 @pytest.mark.skipif(
-    not SHARED_CATALOG.is_file(), reason="the shared catalog is not beside the repository"
+    not SHARED_CATALOG.is_file(), reason="the real catalog export is absent (docs/testing.md)"
 )
 def test_the_whole_shared_catalog_imports_and_adds_up(
     run_import: Callable[..., ImportSummary], session_factory: Factory
