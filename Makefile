@@ -67,10 +67,11 @@ bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreS
 bench-import: $(DEV_STAMP) ## benchmark the importer against COPY on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.import_bench $(ARGS)
 
-lint: $(DEV_STAMP) ## ruff (lint and format check) and mypy
+lint: $(DEV_STAMP) ## ruff (lint and format check), mypy, and the layering's import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(DEV_STAMP) ## format the code with ruff
 	$(BIN)/ruff check --fix .
