@@ -14,7 +14,7 @@ from backend.db.bulk import insert_rows
 from backend.db.errors import raising_domain_errors
 from backend.errors import NotFoundError
 from backend.models import AuditLog, Base
-from backend.models.audit import (
+from backend.repositories.audit import (
     BulkUpdate,
     audit_context,
     stamp_bulk_inserts,

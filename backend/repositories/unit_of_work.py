@@ -22,7 +22,8 @@ from backend.db.errors import raising_domain_errors
 from backend.db.maintenance import refresh_statistics
 from backend.errors import DatabaseUnavailable, DomainError
 from backend.models import Base
-from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
+from backend.models.audit import AuditContext
+from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 

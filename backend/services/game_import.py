@@ -22,9 +22,9 @@ from typing import Any, TextIO, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.locks import LockHeld, exclusive
-from backend.models.audit import BulkUpdate
 from backend.models.game import GAME_RULES
 from backend.models.labels import slugify
+from backend.repositories.audit import BulkUpdate
 from backend.repositories.unit_of_work import LABEL_KINDS, LabelKind, UnitOfWork
 from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
 

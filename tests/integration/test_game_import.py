@@ -148,7 +148,7 @@ def test_label_names_differing_only_in_accents_are_two_labels(
 def test_a_stale_row_among_several_stops_the_bulk_update(
     session_factory: Factory, tmp_path: Path
 ) -> None:
-    from backend.models.audit import BulkUpdate
+    from backend.repositories.audit import BulkUpdate
 
     with UnitOfWork(session_factory) as uow:
         ids = uow.games.insert_many([export_values(n) for n in (1, 2, 3)])

@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.errors import StaleObjectError
-from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext
+from backend.models.audit import AuditContext
+from backend.repositories.audit import AUDIT_CONTEXT_KEY
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import UnitOfWork
 from tests.fakes import RecordingSession
