@@ -14,8 +14,8 @@ from typing import Any, Self
 from backend.db.locks import LockHeld
 from backend.domain.errors import BrokenReferenceError, NotFoundError, StaleObjectError
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.domain.versions import BulkUpdate
 from backend.models import Game
-from backend.models.audit import BulkUpdate
 from backend.models.labels import LABEL_MODELS, Label
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import LabelRepository

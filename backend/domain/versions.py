@@ -3,8 +3,10 @@ writer saw, which a change must still match to go ahead."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from backend.domain.errors import StaleObjectError
 
@@ -37,3 +39,15 @@ class ExpectedVersion:
             raise StaleObjectError(
                 f"{entity} {identifier} has changed since the version you sent; read it again"
             )
+
+
+@dataclass(frozen=True)
+class BulkUpdate:
+    """A change to one row among many written at once: which row, the version it was read
+    at (it is written only while still there), the values to write (the same keys for every
+    row of one statement), and what changed, field -> [old, new], for the audit trail."""
+
+    id: uuid.UUID
+    version: int
+    values: Mapping[str, Any]
+    changes: Mapping[str, Any]

@@ -13,13 +13,9 @@ from sqlalchemy.orm.interfaces import ORMOption
 from backend.db.bulk import insert_rows
 from backend.db.errors import raising_domain_errors
 from backend.domain.errors import NotFoundError
+from backend.domain.versions import BulkUpdate
 from backend.models import AuditLog, Base
-from backend.models.audit import (
-    BulkUpdate,
-    audit_context,
-    stamp_bulk_inserts,
-    stamp_bulk_updates,
-)
+from backend.repositories.audit import audit_context, stamp_bulk_inserts, stamp_bulk_updates
 
 ModelT = TypeVar("ModelT", bound=Base)
 ItemT = TypeVar("ItemT")

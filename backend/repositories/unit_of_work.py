@@ -26,7 +26,8 @@ from backend.domain.errors import DatabaseUnavailable, DomainError
 from backend.domain.labels import LabelKind
 from backend.domain.principal import SYSTEM
 from backend.models import Base
-from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext, record_changes
+from backend.models.audit import AuditContext
+from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 

@@ -23,8 +23,8 @@ from backend.db.locks import LockHeld
 from backend.domain.games import GAME_RULES
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.principal import Principal
+from backend.domain.versions import BulkUpdate
 from backend.models import Game
-from backend.models.audit import BulkUpdate
 from backend.models.labels import LABEL_MODELS
 from backend.services.bgg_export import GameRow, RejectedRow, read_export, size_in_bytes
 from backend.services.unit_of_work import UnitOfWork, UnitOfWorkFactory

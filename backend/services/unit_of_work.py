@@ -15,8 +15,8 @@ from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
 from backend.domain.labels import LabelKind
+from backend.domain.versions import BulkUpdate
 from backend.models import Game
-from backend.models.audit import BulkUpdate
 from backend.models.labels import Label
 
 LabelT = TypeVar("LabelT", bound=Label)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.locks import LockHeld, exclusive
 from backend.domain.errors import BrokenReferenceError, DatabaseUnavailable, StaleObjectError
+from backend.domain.versions import BulkUpdate
 from backend.models import AuditLog, Game
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
@@ -155,7 +156,6 @@ def test_label_names_differing_only_in_accents_are_two_labels(
 def test_a_stale_row_among_several_stops_the_bulk_update(
     session_factory: Factory, tmp_path: Path
 ) -> None:
-    from backend.models.audit import BulkUpdate
 
     with SqlAlchemyUnitOfWork(session_factory) as uow:
         ids = uow.games.insert_many([export_values(n) for n in (1, 2, 3)])

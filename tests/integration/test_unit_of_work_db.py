@@ -4,6 +4,7 @@ change is audited, versioned and checked by the database's own constraints."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -11,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.domain.errors import DomainRuleError, DuplicateError, NotFoundError, StaleObjectError
+from backend.domain.versions import BulkUpdate
 from backend.models import AuditLog, Game
 from backend.models.audit import AuditAction
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
-from tests.factories import game_titled, make_game
+from tests.factories import game_fields, game_titled, make_game
 
 pytestmark = pytest.mark.usefixtures("clean_database")
 Factory = sessionmaker[Session]
@@ -199,6 +201,71 @@ def test_insert_many_is_set_based_and_audited_like_single_inserts(session_factor
             ("importer", "bulk load", 1)
         }
         assert sorted(entry.entity_id for entry in entries) == sorted(str(i) for i in ids)
+
+
+def test_bulk_writes_and_flushes_store_the_same_audit_rows(session_factory: Factory) -> None:
+    """The same insert and update, once through the ORM's flush and once set-based: the
+    stored rows and their audit rows differ only in the game's key and the times."""
+    fields = game_fields(title="Twice")
+    with SqlAlchemyUnitOfWork(
+        session_factory, actor="ada", change_reason="r", request_id="q"
+    ) as uow:
+        orm_id = uow.games.add(Game(**fields)).id
+        [bulk_id] = uow.games.insert_many([fields])
+        uow.commit()
+    with SqlAlchemyUnitOfWork(
+        session_factory, actor="bob", change_reason="s", request_id="t"
+    ) as uow:
+        uow.games.update(uow.games.get_or_raise(orm_id), {"title": "Once"})
+        uow.games.update_many(
+            [BulkUpdate(bulk_id, 1, {"title": "Once"}, {"title": ["Twice", "Once"]})]
+        )
+        uow.commit()
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        orm, bulk = (_written(uow.session, game_id) for game_id in (orm_id, bulk_id))
+    assert orm["game"] == bulk["game"]
+    assert orm["audit"] == bulk["audit"]
+    assert [entry["changes"] for entry in orm["audit"]] == [
+        {name: [None, value] for name, value in fields.items()},
+        {"title": ["Twice", "Once"]},
+    ]
+    for written in (orm, bulk):
+        # The row's bookkeeping and its audit row take their time from the same clock read.
+        assert written["times"] == written["occurred_at"]
+
+
+def _written(session: Session, game_id: UUID) -> dict[str, Any]:
+    """A game's columns and its audit rows (insert, then update), the key and times apart."""
+    game = session.get_one(Game, game_id)
+    entries = session.scalars(
+        select(AuditLog).where(AuditLog.entity_id == str(game_id)).order_by(AuditLog.id)
+    ).all()
+    audit = []
+    for entry in entries:
+        changes = dict(entry.changes)
+        if entry.action == AuditAction.INSERT:
+            assert changes.pop("id") == [None, str(game_id)]
+        audit.append(
+            {
+                "actor": entry.actor,
+                "action": entry.action,
+                "entity_type": entry.entity_type,
+                "changes": changes,
+                "change_reason": entry.change_reason,
+                "request_id": entry.request_id,
+            }
+        )
+    apart = ("id", "created_at", "updated_at")
+    return {
+        "game": {
+            column.key: getattr(game, column.key)
+            for column in Game.__table__.columns
+            if column.key not in apart
+        },
+        "audit": audit,
+        "times": [game.created_at, game.updated_at],
+        "occurred_at": [entry.occurred_at for entry in entries],
+    }
 
 
 def test_insert_many_reports_a_duplicate_as_a_domain_error(session_factory: Factory) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from backend.domain.errors import StaleObjectError
 from backend.domain.labels import LabelKind
-from backend.models.audit import AUDIT_CONTEXT_KEY, AuditContext
+from backend.models.audit import AuditContext
+from backend.repositories.audit import AUDIT_CONTEXT_KEY
 from backend.repositories.games import GameRepository
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from tests.fakes import RecordingSession
