@@ -180,14 +180,17 @@ def exported_pool(client: FlaskClient, pool_name: str) -> dict[str, Any]:
     return exported
 
 
+def app_with_one_connection(settings: Settings) -> Flask:
+    """An app whose pool holds one connection and gives up waiting for it after 0.3 s."""
+    return create_app(
+        settings_for(settings.database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3)
+    )
+
+
 def test_the_pool_report_and_metrics_give_the_same_numbers(
     migrated_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(
-        settings_for(
-            migrated_settings.database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
-        )
-    )
+    app = app_with_one_connection(migrated_settings)
     engine = app_state(app).engine
     client = app.test_client()
     try:
@@ -241,11 +244,7 @@ def test_ready_answers_503_within_its_timeout_when_the_database_hangs() -> None:
 def test_a_request_finding_no_free_connection_gets_503_then_recovers(
     migrated_settings: Settings, clean_database: None
 ) -> None:
-    app = create_app(
-        settings_for(
-            migrated_settings.database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3
-        )
-    )
+    app = app_with_one_connection(migrated_settings)
     engine = app_state(app).engine
     client = app.test_client()
     try:
