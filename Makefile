@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve seed migrate revision import introspect test \
-	lint format bench bench-import bench-introspect clean
+	lint format bench bench-import bench-introspect bench-requests clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,10 +56,14 @@ revision: $(DEV_STAMP) ## new migration from the models: make revision m="what c
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline), importer, introspection; writes docs/benchmarks.md
+bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline), importer, introspection, CPU per request against HEAD~1; writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.load_bench
 	$(BIN)/python -m scripts.bench.import_bench
 	$(BIN)/python -m scripts.bench.introspect_bench
+	$(BIN)/python -m scripts.bench.request_cpu_bench
+
+bench-requests: $(DEV_STAMP) ## CPU time per request against an earlier revision: make bench-requests ARGS="--against v0.1"; writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.request_cpu_bench $(ARGS)
 
 bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreSQL and MariaDB databases (BENCH_POSTGRES_URL, BENCH_MARIADB_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.introspect_bench $(ARGS)

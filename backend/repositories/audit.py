@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -194,20 +195,23 @@ def _stamp(entity: Any, values: Mapping[str, Any]) -> None:
         setattr(entity, name, value)
 
 
-def _stored_keys(mapper: Mapper[Any]) -> list[str]:
+# A mapper's audited attributes never change once it is configured: worked out once each.
+@functools.cache
+def _stored_keys(mapper: Mapper[Any]) -> tuple[str, ...]:
     """The audited attributes kept in the entity's own table (not computed ones)."""
-    return [
+    return tuple(
         attribute.key
         for attribute in mapper.column_attrs
         if attribute.key not in NOT_AUDITED
         and any(
             getattr(column, "table", None) is mapper.local_table for column in attribute.columns
         )
-    ]
+    )
 
 
-def _collections(mapper: Mapper[Any]) -> list[str]:
-    return [relationship.key for relationship in mapper.relationships if relationship.uselist]
+@functools.cache
+def _collections(mapper: Mapper[Any]) -> tuple[str, ...]:
+    return tuple(relationship.key for relationship in mapper.relationships if relationship.uselist)
 
 
 def _names(related: Iterable[Any]) -> list[str]:
