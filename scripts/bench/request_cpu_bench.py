@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ GAMES = 300
 REQUESTS = {"GET one game": 400, "GET 50 games": 60, "POST a game": 200, "PATCH a game": 200}
 # The least noise assumed: a revision is slower "beyond the noise" when its least time is
 # above the other's by more than this, and by more than the same revision's own rounds
-# differ from one another in the run (on a shared virtual machine, by up to a tenth).
+# differ in the run (see _spread).
 LEAST_NOISE = 0.02
 
 
@@ -180,8 +181,8 @@ def _report(
         f"{arguments.repeats} repeats, over {arguments.rounds} rounds alternating the two "
         f'revisions; "now" is this commit, "before" is {revision}.',
         "",
-        "The noise is how far apart one revision's rounds came out (the larger of the two, "
-        f"and at least {LEAST_NOISE:.0%}).",
+        "The noise is how far a revision's median round lies above its best (the larger of "
+        f"the two revisions', and at least {LEAST_NOISE:.0%}).",
         "",
         "| request | before µs | now µs | now / before | noise |",
         "|---|---:|---:|---:|---:|",
@@ -191,7 +192,7 @@ def _report(
         before = [measured[name] for measured in rounds["before"]]
         now = [measured[name] for measured in rounds["now"]]
         ratio = min(now) / min(before)
-        noise = max(LEAST_NOISE, max(before) / min(before) - 1, max(now) / min(now) - 1)
+        noise = max(LEAST_NOISE, _spread(before), _spread(now))
         lines.append(
             f"| {name} | {min(before):,.0f} | {min(now):,.0f} | {ratio:.3f} | {noise:.1%} |"
         )
@@ -203,6 +204,12 @@ def _report(
         + (f"NOT met ({', '.join(slower)})." if slower else "met."),
     ]
     return "\n".join(lines), slower
+
+
+def _spread(rounds: list[float]) -> float:
+    """How far the median round lies above the best: what one revision's own rounds
+    differ by, unmoved by one round that something else on the machine slowed."""
+    return statistics.median(rounds) / min(rounds) - 1
 
 
 def _short(revision: str) -> str:
