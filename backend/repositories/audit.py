@@ -18,7 +18,7 @@ from backend.domain.versions import BulkUpdate
 from backend.models.audit import AuditAction, AuditContext, AuditLog
 from backend.models.base import AuditMixin, TimestampMixin, VersionMixin, utc_now
 
-# Where a session carries the context of the work it does (see UnitOfWork).
+# Where a session carries the context of the work it does (see SqlAlchemyUnitOfWork).
 AUDIT_CONTEXT_KEY = "audit_context"
 SYSTEM_CONTEXT = AuditContext(actor=SYSTEM.name)
 # The columns `bookkeeping` fills: recording them would repeat the audit row itself.
