@@ -62,7 +62,7 @@ bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline
 	$(BIN)/python -m scripts.bench.introspect_bench
 	$(BIN)/python -m scripts.bench.request_cpu_bench
 
-bench-requests: $(DEV_STAMP) ## CPU time per request against an earlier revision: make bench-requests ARGS="--against v0.1"; writes docs/benchmarks.md
+bench-requests: $(DEV_STAMP) ## CPU time per request against an earlier revision: make bench-requests ARGS="--against REV" (default HEAD~1); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.request_cpu_bench $(ARGS)
 
 bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreSQL and MariaDB databases (BENCH_POSTGRES_URL, BENCH_MARIADB_URL); writes docs/benchmarks.md
