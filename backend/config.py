@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,8 @@ class Settings:
     server_workers: int = 2
     server_threads: int = 4
     log_level: str = "INFO"
+    # Browser origins allowed to call the API from another site; none by default.
+    cors_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Accept the plain string too (Settings(app_env="production")), and never let it
@@ -148,6 +151,7 @@ class Settings:
             "server_workers": reader.integer("SERVER_WORKERS", 2, minimum=1, maximum=64),
             "server_threads": pool_threads,
             "log_level": reader.parse("LOG_LEVEL", "INFO", _log_level),
+            "cors_origins": reader.parse("CORS_ORIGINS", NO_ORIGINS, _origins),
         }
         values["secret_key"] = reader.raw("SECRET_KEY") or None
         reader.raise_if_problems()
@@ -301,6 +305,25 @@ def _non_empty(value: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+NO_ORIGINS: tuple[str, ...] = ()
+_ORIGIN = re.compile(r"https?://[^/?#\s*]+")
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """Comma-separated origins as browsers send them (scheme://host[:port], no path), or *
+    alone for any origin."""
+    origins = tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+    if origins == ("*",):
+        return origins
+    wrong = [origin for origin in origins if not _ORIGIN.fullmatch(origin)]
+    if wrong:
+        raise ValueError(
+            "must be origins like https://club.example.org (scheme, host and port, no "
+            f"path), separated by commas, or * alone; got {', '.join(map(repr, wrong))}"
+        )
+    return origins
 
 
 def _log_level(value: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Blueprint as FlaskBlueprint
 from flask import Flask, Response, send_from_directory
+from flask_cors import CORS
 from werkzeug.exceptions import NotFound
 
 from backend.api import metrics, request_context, uow
@@ -15,6 +16,18 @@ from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
 from backend.api.labels.routes import label_blueprint
 from backend.domain.labels import LABEL_KINDS
+from backend.state import app_state
+
+# What a browser on another origin may send, and may read of the answers.
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "X-Change-Reason",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = ("ETag", "Location", "X-Pagination", "X-Request-ID", "Retry-After")
 
 # Far above any game's JSON; anything larger is refused with 413 before it is read.
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -39,6 +52,16 @@ def init_app(app: Flask) -> Api:
     # request id is still known.
     request_context.init_app(app)
     uow.init_app(app)
+    origins = app_state(app).settings.cors_origins
+    if origins:
+        # Off unless CORS_ORIGINS names origins: browsers then keep other sites out.
+        CORS(
+            app,
+            origins=list(origins),
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=600,
+        )
     api = Api(
         app,
         spec_kwargs={
