@@ -16,12 +16,16 @@ from backend.domain.accounts import (
     USER_RULES,
     Role,
 )
-from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
+from backend.models.base import (
+    SECRET_INFO_KEY,
+    AuditMixin,
+    Base,
+    TimestampMixin,
+    UUIDPrimaryKey,
+    VersionMixin,
+)
 from backend.models.checks import check_constraints
 from backend.models.columns import exact_string, string_enum
-
-# Column.info key: the value is a secret (a hash of one), for the audit trail to redact.
-SECRET_INFO_KEY = "secret"  # noqa: S105 - a key name, not a secret
 
 
 class User(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
 from backend.domain.accounts import Role
 from backend.domain.errors import BrokenReferenceError, DomainRuleError, DuplicateError
 from backend.domain.principal import SYSTEM
-from backend.models import ApiToken, Base, User
+from backend.models import ApiToken, AuditLog, Base, User
+from backend.repositories.audit import REDACTED
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services import accounts
 
@@ -122,3 +124,34 @@ def test_sign_in_tokens_and_admin_counts_round_trip(session_factory: Factory) ->
         assert accounts.user_for_token(uow, secret) is None
         revoked = uow.api_tokens.get_or_raise(token.id)
         assert revoked.revoked_at is not None and revoked.version == 2
+
+
+def test_the_audit_trail_records_password_and_token_changes_without_the_hashes(
+    session_factory: Factory,
+) -> None:
+    user = create(session_factory, "ann@example.org")
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        accounts.sign_in(uow, SYSTEM, "ann@example.org", PASSWORD, "laptop", hasher=CHEAP)
+    with SqlAlchemyUnitOfWork(session_factory, actor=accounts.principal_of(user).name) as uow:
+        accounts.change_password(
+            uow,
+            accounts.principal_of(user),
+            current_password=PASSWORD,
+            new_password="another long passphrase",
+            hasher=CHEAP,
+        )
+    with session_factory() as session:
+        entries = session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+        hashes = session.execute(select(User.password_hash)).scalars().all()
+    recorded = [(entry.entity_type, entry.action.value, entry.changes) for entry in entries]
+    assert [(kind, action) for kind, action, _ in recorded] == [
+        ("users", "insert"),
+        ("api_tokens", "insert"),
+        ("users", "update"),
+        ("api_tokens", "update"),
+    ]
+    assert recorded[0][2]["password_hash"] == [None, REDACTED]
+    assert recorded[1][2]["token_hash"] == [None, REDACTED]
+    assert recorded[2][2] == {"password_hash": [REDACTED, REDACTED]}
+    assert entries[2].actor == f"user:{user.id}"
+    assert not any(stored in str(recorded) for stored in hashes)
