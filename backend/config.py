@@ -75,6 +75,8 @@ class Settings:
     server_workers: int = 2
     server_threads: int = 4
     log_level: str = "INFO"
+    # Days a new API token works (backend/domain/accounts.py has the default and bounds).
+    api_token_days: int = 30
 
     def __post_init__(self) -> None:
         # Accept the plain string too (Settings(app_env="production")), and never let it
@@ -148,6 +150,7 @@ class Settings:
             "server_workers": reader.integer("SERVER_WORKERS", 2, minimum=1, maximum=64),
             "server_threads": pool_threads,
             "log_level": reader.parse("LOG_LEVEL", "INFO", _log_level),
+            "api_token_days": reader.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=365),
         }
         values["secret_key"] = reader.raw("SECRET_KEY") or None
         reader.raise_if_problems()
