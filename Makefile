@@ -9,7 +9,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve seed migrate revision import introspect test \
+.PHONY: help install run serve seed migrate revision import create-admin introspect test \
 	lint format bench bench-import bench-introspect bench-requests clean
 
 help: ## list the targets
@@ -45,6 +45,10 @@ serve: $(RUNTIME_STAMP) ## serve with gunicorn as in production (no migration, n
 import: migrate ## import a board-game export: make import FILE=path.csv [ARGS="--dry-run --batch-size 2000"]
 	@test -n "$(FILE)" || { echo 'usage: make import FILE=path/to/export.csv [ARGS="--dry-run"]' >&2; exit 2; }
 	$(BIN)/flask --app wsgi import-games "$(FILE)" $(ARGS)
+
+create-admin: migrate ## create an admin account: make create-admin EMAIL=you@example.org [ARGS="--display-name Ann"]; asks for the password (or GAMENIGHT_ADMIN_PASSWORD)
+	@test -n "$(EMAIL)" || { echo 'usage: make create-admin EMAIL=you@example.org [ARGS="--display-name Ann"]' >&2; exit 2; }
+	$(BIN)/flask --app wsgi create-admin "$(EMAIL)" $(ARGS)
 
 introspect: $(RUNTIME_STAMP) ## compare the models with the database at DATABASE_URL; fails on drift or when it cannot check [ARGS="--format json"]
 	@$(BIN)/python -m scripts.db_introspection $(ARGS)

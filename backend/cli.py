@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app wsgi seed-demo`, `flask --app wsgi import-games PATH`."""
+"""Flask CLI commands: `flask --app wsgi seed-demo`, `import-games PATH`, `create-admin EMAIL`."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.db.migrations import applied_revisions, not_migrated
+from backend.domain.accounts import Role, password_problem
 from backend.domain.errors import DomainError
 from backend.domain.principal import Principal
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
+from backend.services.accounts import create_user
 from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
 from backend.services.game_import import (
@@ -32,6 +34,10 @@ from backend.state import app_state
 
 # Who the demo data's audit rows name.
 SEEDER = Principal("seed-demo")
+# Who the audit rows of an admin made from the shell name.
+ADMIN_CREATOR = Principal("create-admin")
+# Where create-admin reads the password when no one is at a terminal to type it.
+ADMIN_PASSWORD_VARIABLE = "GAMENIGHT_ADMIN_PASSWORD"  # noqa: S105 - a variable's name
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -39,6 +45,7 @@ R = TypeVar("R")
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(import_games_command)
+    app.cli.add_command(create_admin)
 
 
 def environment_without_flask_dotenv(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -162,3 +169,34 @@ def import_games_command(
         bar.update(size - bar.pos)
     for line in summary.lines():
         click.echo(line)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--display-name", help="The name others see (default: the email).")
+@with_appcontext
+@needs_migrated_database
+def create_admin(email: str, display_name: str | None) -> None:
+    """Create an admin account with this EMAIL.
+
+    The password is read from GAMENIGHT_ADMIN_PASSWORD when it is set, or asked for twice
+    without echo; never from the command line, where other users and the shell's history
+    would see it.
+    """
+    password = environment_without_flask_dotenv().get(ADMIN_PASSWORD_VARIABLE)
+    while password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password)
+        if problem is not None:
+            # Asked again at once, rather than refused after the account's other checks.
+            click.echo(f"That password is refused: {problem}", err=True)
+            password = None
+    session_factory = app_state(current_app).session_factory
+    try:
+        with SqlAlchemyUnitOfWork(session_factory, actor=ADMIN_CREATOR.name) as uow:
+            user = create_user(
+                uow, ADMIN_CREATOR, email, password, display_name=display_name, role=Role.ADMIN
+            )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created the admin {user.email} (id {user.id}).")

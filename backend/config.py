@@ -78,6 +78,8 @@ class Settings:
     log_level: str = "INFO"
     # Browser origins allowed to call the API from another site; none by default.
     cors_origins: tuple[str, ...] = ()
+    # Days a new API token works (backend/domain/accounts.py has the default and bounds).
+    api_token_days: int = 30
 
     def __post_init__(self) -> None:
         # Accept the plain string too (Settings(app_env="production")), and never let it
@@ -152,6 +154,7 @@ class Settings:
             "server_threads": pool_threads,
             "log_level": reader.parse("LOG_LEVEL", "INFO", _log_level),
             "cors_origins": reader.parse("CORS_ORIGINS", NO_ORIGINS, _origins),
+            "api_token_days": reader.integer("API_TOKEN_DAYS", 30, minimum=1, maximum=365),
         }
         values["secret_key"] = reader.raw("SECRET_KEY") or None
         reader.raise_if_problems()

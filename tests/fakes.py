@@ -8,16 +8,23 @@ import copy
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Self
 
 from backend.db.locks import LockHeld
-from backend.domain.errors import BrokenReferenceError, NotFoundError, StaleObjectError
+from backend.domain.errors import (
+    BrokenReferenceError,
+    DuplicateError,
+    NotFoundError,
+    StaleObjectError,
+)
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.versions import BulkUpdate
-from backend.models import Game
+from backend.models import ApiToken, Game, User
 from backend.models.labels import LABEL_MODELS, Label
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import LabelRepository
+from backend.repositories.users import ApiTokenRepository, UserRepository
 
 
 def _fresh(entity: Any) -> Any:
@@ -197,6 +204,80 @@ class FakeGameRepository:
             setattr(game, kind, sorted(merged, key=lambda label: label.name))
 
 
+class FakeUserRepository:
+    """The accounts, kept in a dict by id; a taken email_key is refused as the unique key would."""
+
+    def __init__(self) -> None:
+        self.stored: dict[uuid.UUID, User] = {}
+
+    def get(self, identifier: Any) -> User | None:
+        return self.stored.get(identifier)
+
+    def get_or_raise(self, identifier: Any) -> User:
+        user = self.stored.get(identifier)
+        if user is None:
+            raise NotFoundError("user", identifier)
+        return user
+
+    def get_by_email(self, key: str) -> User | None:
+        return next((user for user in self.stored.values() if user.email_key == key), None)
+
+    def count_active_admins(self) -> int:
+        return sum(user.role == "admin" and user.is_active for user in self.stored.values())
+
+    def add(self, entity: User) -> User:
+        if self.get_by_email(entity.email_key) is not None:
+            raise DuplicateError("Another account already has this email.")
+        if entity.is_active is None:
+            entity.is_active = True  # the column's default, as the flush would set it
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: User, changes: Mapping[str, Any]) -> User:
+        _update(entity, changes, UserRepository.updatable)
+        return entity
+
+
+class FakeApiTokenRepository:
+    """The API tokens, kept in a dict by id; a taken token_hash is refused as the unique key
+    would."""
+
+    def __init__(self) -> None:
+        self.stored: dict[uuid.UUID, ApiToken] = {}
+
+    def get_or_raise(self, identifier: Any) -> ApiToken:
+        token = self.stored.get(identifier)
+        if token is None:
+            raise NotFoundError("token", identifier)
+        return token
+
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        return next(
+            (token for token in self.stored.values() if token.token_hash == token_hash), None
+        )
+
+    def of_user(self, user_id: uuid.UUID) -> list[ApiToken]:
+        return [token for token in self.stored.values() if token.user_id == user_id]
+
+    def revoke_all_of_user(self, user_id: uuid.UUID, at: datetime, *, keep: Any = None) -> int:
+        revoked = 0
+        for token in self.of_user(user_id):
+            if token.id != keep and token.revoked_at is None:
+                self.update(token, {"revoked_at": at})
+                revoked += 1
+        return revoked
+
+    def add(self, entity: ApiToken) -> ApiToken:
+        if self.by_hash(entity.token_hash) is not None:
+            raise DuplicateError("token_hash is already taken")
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: ApiToken, changes: Mapping[str, Any]) -> ApiToken:
+        _update(entity, changes, ApiTokenRepository.updatable)
+        return entity
+
+
 def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) -> None:
     forbidden = set(changes) - updatable
     if forbidden:
@@ -208,12 +289,14 @@ def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) 
 
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
-    committed last (which games and labels exist, and their fields)."""
+    committed last (which games, labels, users and tokens exist, and their fields)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository()
         self._labels = {kind: FakeLabelRepository(kind, self.games) for kind in LABEL_KINDS}
         self.games.labels = self._labels
+        self.users = FakeUserRepository()
+        self.api_tokens = FakeApiTokenRepository()
         for game in games:
             self.games.add(game)
         self.commits = 0
@@ -237,31 +320,37 @@ class FakeUnitOfWork:
     def __exit__(self, *_exc_info: object) -> None:
         self.rollback()
 
+    @property
+    def _stores(self) -> list[Any]:
+        """Every fake repository: what a commit keeps and a rollback restores."""
+        return [self.games, *self._labels.values(), self.users, self.api_tokens]
+
     def commit(self) -> None:
         self.commits += 1
         self._committed = self._snapshot()
 
     def rollback(self) -> None:
-        games, labels = self._committed
-        self.games.stored = {game.id: game for game in games}
-        for kind, kept in labels.items():
-            self._labels[kind].stored = {label.id: label for label in kept}
-        for entity in [*games, *(label for kept in labels.values() for label in kept)]:
-            entity.__dict__.update(self._fields[id(entity)])
+        for store, kept in zip(self._stores, self._committed, strict=True):
+            store.stored = {entity.id: entity for entity in kept}
+            for entity in kept:
+                fields = self._fields[id(entity)]
+                # A field first set after the commit goes too, back to its unset state.
+                for key in [k for k in entity.__dict__ if k not in fields and k[:4] != "_sa_"]:
+                    del entity.__dict__[key]
+                entity.__dict__.update(fields)
 
-    def _snapshot(self) -> tuple[list[Game], dict[LabelKind, list[Label]]]:
-        games = list(self.games.stored.values())
-        labels = {kind: list(fake.stored.values()) for kind, fake in self._labels.items()}
-        entities: list[Any] = [*games, *(label for kept in labels.values() for label in kept)]
+    def _snapshot(self) -> list[list[Any]]:
+        kept = [list(store.stored.values()) for store in self._stores]
         self._fields = {
             id(entity): {
                 key: copy.copy(value)
                 for key, value in entity.__dict__.items()
                 if not key.startswith("_sa_")
             }
+            for entities in kept
             for entity in entities
         }
-        return games, labels
+        return kept
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:

@@ -149,7 +149,11 @@ def find_violation(error: sa_exc.DBAPIError) -> Violation | None:
         name = (match.group(1) or match.group(2)) if match else None
         return Violation(kind, name=name)
     if module.startswith("sqlite3"):
-        kind = _SQLITE_ERRORS.get(getattr(original, "sqlite_errorname", ""))
+        errorname = getattr(original, "sqlite_errorname", "")
+        if errorname == "SQLITE_CONSTRAINT_TRIGGER" and "FOREIGN KEY" in str(original):
+            # SQLite reports an ON DELETE RESTRICT as a trigger's failure, not a foreign key's.
+            errorname = "SQLITE_CONSTRAINT_FOREIGNKEY"
+        kind = _SQLITE_ERRORS.get(errorname)
         if kind is None:
             return None
         # SQLite names a CHECK by its constraint name, other rules by their columns.

@@ -39,6 +39,15 @@ class PermissionDenied(DomainError):
     """The actor may not do this."""
 
 
+class SignInRefused(PermissionDenied):
+    """The email and password do not open an active account. One message whatever the
+    reason (unknown email, wrong password, deactivated), so it tells nobody which emails
+    have accounts."""
+
+    def __init__(self) -> None:
+        super().__init__("Wrong email or password.")
+
+
 class DomainRuleError(DomainError):
     """A business rule or a row constraint would be broken."""
 

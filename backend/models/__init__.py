@@ -4,5 +4,17 @@ from backend.models.audit import AuditLog
 from backend.models.base import Base
 from backend.models.game import Game
 from backend.models.labels import Category, Label, Tag, game_categories, game_tags
+from backend.models.user import ApiToken, User
 
-__all__ = ["AuditLog", "Base", "Category", "Game", "Label", "Tag", "game_categories", "game_tags"]
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Base",
+    "Category",
+    "Game",
+    "Label",
+    "Tag",
+    "User",
+    "game_categories",
+    "game_tags",
+]

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import ACTOR_MAX_LENGTH, CHANGE_REASON_MAX_LENGTH, Base, utc_now
+from backend.models.columns import string_enum
 
 REQUEST_ID_MAX_LENGTH = 128
 
@@ -42,16 +43,7 @@ class AuditLog(Base):
     )
     occurred_at: Mapped[datetime] = mapped_column(default=utc_now)
     actor: Mapped[str] = mapped_column(String(ACTOR_MAX_LENGTH))
-    action: Mapped[AuditAction] = mapped_column(
-        Enum(
-            AuditAction,
-            name="audit_action",
-            native_enum=False,
-            create_constraint=True,
-            length=10,
-            values_callable=lambda actions: [action.value for action in actions],
-        )
-    )
+    action: Mapped[AuditAction] = mapped_column(string_enum(AuditAction, "audit_action", 10))
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str] = mapped_column(String(64))
     # Column name -> [old, new]; an insert has no old values, a delete no new ones.

@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Column.info key of a column whose value is a secret or a hash of one: the audit trail
+# records that it changed, never the value.
+SECRET_INFO_KEY = "secret"  # noqa: S105 - a key's name, not a secret
 ACTOR_MAX_LENGTH = 100
 CHANGE_REASON_MAX_LENGTH = 500
 

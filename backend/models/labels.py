@@ -8,25 +8,20 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    String,
     Table,
     UniqueConstraint,
     Uuid,
     func,
     select,
 )
-from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, validates
 
 from backend.domain.labels import LABEL_NAME_MAX_LENGTH, LABEL_RULES, LabelKind, slugify
 from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
 from backend.models.checks import check_constraints
+from backend.models.columns import exact_string
 
-_EXACT_TEXT = String(LABEL_NAME_MAX_LENGTH).with_variant(
-    mysql.VARCHAR(LABEL_NAME_MAX_LENGTH, charset="utf8mb4", collation="utf8mb4_bin"),
-    "mysql",
-    "mariadb",
-)
+_EXACT_TEXT = exact_string(LABEL_NAME_MAX_LENGTH)
 
 
 def _game_links(table_name: str, label_table: str, label_column: str) -> Table:

@@ -10,13 +10,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import LoaderCallableStatus, Mapper, Session, UOWTransaction
 
 from backend.domain.principal import SYSTEM
 from backend.domain.versions import BulkUpdate
 from backend.models.audit import AuditAction, AuditContext, AuditLog
-from backend.models.base import AuditMixin, TimestampMixin, VersionMixin, utc_now
+from backend.models.base import (
+    SECRET_INFO_KEY,
+    AuditMixin,
+    TimestampMixin,
+    VersionMixin,
+    utc_now,
+)
 
 # Where a session carries the context of the work it does (see SqlAlchemyUnitOfWork).
 AUDIT_CONTEXT_KEY = "audit_context"
@@ -26,6 +32,8 @@ NOT_AUDITED = frozenset(
     {"created_at", "updated_at", "created_by", "updated_by", "change_reason", "version"}
 )
 _JSON_NATIVE = frozenset({str, int, float, bool})
+# What the audit records of a secret column's value (a password's or a token's hash).
+REDACTED = "[redacted]"
 
 
 def audit_context(session: Session) -> AuditContext:
@@ -109,6 +117,19 @@ def audit_row(
     }
 
 
+@functools.cache
+def _secret_columns(table: Table) -> frozenset[str]:
+    return frozenset(column.key for column in table.c if column.info.get(SECRET_INFO_KEY))
+
+
+def redacted(table: Table, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes with each secret column's known values replaced by REDACTED: the trail
+    shows that a password changed, and when, without a hash to attack offline."""
+    for key in _secret_columns(table) & changes.keys():
+        changes[key] = [None if value is None else REDACTED for value in changes[key]]
+    return changes
+
+
 def record_changes(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
     """before_flush: fill the bookkeeping columns and add one audit_log row per changed entity."""
     context = audit_context(session)
@@ -117,7 +138,8 @@ def record_changes(session: Session, _flush_context: UOWTransaction, _instances:
 
     def row_of(entity: Any, action: AuditAction, changes: dict[str, Any]) -> dict[str, Any]:
         identity = tuple(inspect(entity).mapper.primary_key_from_instance(entity))
-        return audit_row(action, entity.__table__.name, identity, changes, context, now)
+        table = entity.__table__
+        return audit_row(action, table.name, identity, redacted(table, changes), context, now)
 
     for entity in list(session.new):
         if isinstance(entity, AuditLog):
@@ -159,7 +181,7 @@ def stamp_bulk_inserts(
         values = dict(row)
         if has_id and values.get("id") is None:
             values["id"] = uuid.uuid4()
-        changes = inserted(values)
+        changes = redacted(model.__table__, inserted(values))
         # Stamped after the changes are taken: they would only be filtered out again.
         values.update(stamp)
         prepared.append(values)
@@ -184,7 +206,14 @@ def stamp_bulk_updates(
         for update in updates
     ]
     entries = [
-        audit_row(AuditAction.UPDATE, entity_type, update.id, updated(update.changes), context, now)
+        audit_row(
+            AuditAction.UPDATE,
+            entity_type,
+            update.id,
+            redacted(model.__table__, updated(update.changes)),
+            context,
+            now,
+        )
         for update in updates
     ]
     return parameters, entries

@@ -30,6 +30,7 @@ from backend.models.audit import AuditContext
 from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
+from backend.repositories.users import ApiTokenRepository, UserRepository
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class SqlAlchemyUnitOfWork:
     games = Registered(GameRepository)
     categories = Registered(CategoryRepository)
     tags = Registered(TagRepository)
+    users = Registered(UserRepository)
+    api_tokens = Registered(ApiTokenRepository)
 
     session: Session
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
-from backend.models import Game
+from backend.models import ApiToken, Game, User
 from backend.models.labels import Label
 
 LabelT = TypeVar("LabelT", bound=Label)
@@ -98,11 +99,57 @@ class LabelStore(Protocol[LabelT]):
     def delete(self, entity: LabelT) -> None: ...
 
 
+class UserStore(Protocol):
+    """The accounts."""
+
+    def get(self, identifier: Any) -> User | None: ...
+
+    def get_or_raise(self, identifier: Any) -> User:
+        """The user; NotFoundError if none."""
+        ...
+
+    def get_by_email(self, key: str) -> User | None:
+        """The user whose normalised email (email_key of backend.domain.accounts) is `key`."""
+        ...
+
+    def count_active_admins(self) -> int: ...
+
+    def add(self, entity: User) -> User: ...
+
+    def update(self, entity: User, changes: Mapping[str, Any]) -> User: ...
+
+
+class ApiTokenStore(Protocol):
+    """The users' API tokens, found by the SHA-256 of their secret."""
+
+    def get_or_raise(self, identifier: Any) -> ApiToken:
+        """The token; NotFoundError if none."""
+        ...
+
+    def by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    def of_user(self, user_id: UUID) -> Sequence[ApiToken]: ...
+
+    def revoke_all_of_user(self, user_id: UUID, at: datetime, *, keep: Any = None) -> int:
+        """Revoke the user's unrevoked tokens but the one whose id is `keep`; how many."""
+        ...
+
+    def add(self, entity: ApiToken) -> ApiToken: ...
+
+    def update(self, entity: ApiToken, changes: Mapping[str, Any]) -> ApiToken: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of work: leaving it rolls back whatever was not committed."""
 
     @property
     def games(self) -> GameStore: ...
+
+    @property
+    def users(self) -> UserStore: ...
+
+    @property
+    def api_tokens(self) -> ApiTokenStore: ...
 
     def labels(self, kind: LabelKind) -> LabelStore[Any]:
         """The labels of one kind."""

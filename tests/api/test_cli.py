@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -15,7 +16,10 @@ from backend import cli, create_app
 from backend.config import Settings
 from backend.db.locks import exclusive
 from backend.db.migrations import alembic_config, head_revisions
+from backend.domain.accounts import Role
 from backend.domain.errors import DuplicateError
+from backend.models import User
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services.demo_catalog import DEMO_GAMES
 from backend.services.game_import import IMPORT_LOCK
 from backend.state import app_state
@@ -185,3 +189,63 @@ def test_an_import_stopped_by_the_database_says_what_is_kept(
         "Error: the import stopped: Another game already has this bgg_id. Batches committed "
         "before it are kept; run the same command again to complete the import.\n"
     )
+
+
+ADMIN_PASSWORD = "a long admin passphrase"
+
+
+def stored_admin(app: Flask, email: str) -> dict[str, object] | None:
+    with SqlAlchemyUnitOfWork(app_state(app).session_factory) as uow:
+        user = uow.users.get_by_email(email)
+        if user is None:
+            return None
+        return {column.key: getattr(user, column.key) for column in User.__table__.c}
+
+
+@pytest.mark.usefixtures("clean_database")
+def test_create_admin_asks_for_the_password_twice_without_echo(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "Admin@Example.org", "--display-name", "Ann"],
+        input=f"short\nshort\n{ADMIN_PASSWORD}\n{ADMIN_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Must be at least 12 characters long." in result.output  # asked again
+    assert ADMIN_PASSWORD not in result.output and "short" not in result.output
+    admin = stored_admin(app, "admin@example.org")
+    assert admin is not None
+    assert f"Created the admin Admin@Example.org (id {admin['id']})." in result.output
+    assert (admin["role"], admin["display_name"], admin["created_by"]) == (
+        Role.ADMIN,
+        "Ann",
+        "create-admin",
+    )
+    assert PasswordHasher().verify(str(admin["password_hash"]), ADMIN_PASSWORD)
+
+
+@pytest.mark.usefixtures("clean_database")
+def test_create_admin_reads_the_password_from_the_environment(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    env = {"GAMENIGHT_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    result = runner.invoke(args=["create-admin", "admin@example.org"], env=env)
+    assert result.exit_code == 0, result.output
+    assert ADMIN_PASSWORD not in result.output and "Password" not in result.output
+    assert stored_admin(app, "admin@example.org") is not None
+
+    again = runner.invoke(args=["create-admin", "ADMIN@example.org"], env=env)
+    assert again.exit_code == 1
+    assert "Another account already has this email." in again.output
+
+    weak = runner.invoke(
+        args=["create-admin", "other@example.org"], env={"GAMENIGHT_ADMIN_PASSWORD": "short"}
+    )
+    assert weak.exit_code == 1
+    assert "password: Must be at least 12 characters long." in weak.output
+    assert stored_admin(app, "other@example.org") is None
+
+
+def test_create_admin_takes_no_password_option(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "admin@example.org", "--password", ADMIN_PASSWORD]
+    )
+    assert result.exit_code == 2
+    assert "No such option" in result.output

@@ -9,11 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from backend.models import AuditLog, Game
+from backend.domain.accounts import Role
+from backend.models import ApiToken, AuditLog, Game, User
 from backend.models.audit import AuditAction, AuditContext
 from backend.repositories.audit import (
     AUDIT_CONTEXT_KEY,
     NOT_AUDITED,
+    REDACTED,
     BulkUpdate,
     audit_row,
     bookkeeping,
@@ -153,3 +155,27 @@ def _columns(entry: AuditLog) -> dict[str, Any]:
         for column in AuditLog.__table__.columns
         if column.key != "id"
     }
+
+
+def test_secret_columns_are_recorded_as_changed_but_redacted() -> None:
+    session = Session(info={AUDIT_CONTEXT_KEY: CONTEXT})
+    user = User(
+        email="ann@example.org",
+        email_key="ann@example.org",
+        display_name="Ann",
+        password_hash="$argon2id$not-for-the-audit",
+        role=Role.MEMBER,
+    )
+    session.add(user)
+    record_changes(session, None, None)  # type: ignore[arg-type]
+    [entry] = [entity for entity in session.new if isinstance(entity, AuditLog)]
+    assert entry.changes["password_hash"] == [None, REDACTED]
+    assert entry.changes["email"] == [None, "ann@example.org"]
+    assert "not-for-the-audit" not in str(entry.changes)
+
+    token_row = {"user_id": user.id, "name": "laptop", "token_hash": "f" * 64, "expires_at": NOW}
+    [_row], [bulk_entry] = stamp_bulk_inserts(ApiToken, [token_row], CONTEXT)
+    assert bulk_entry["changes"]["token_hash"] == [None, REDACTED]
+    update = BulkUpdate(id=user.id, version=1, values={}, changes={"password_hash": ("old", "new")})
+    [_parameters], [update_entry] = stamp_bulk_updates(User, [update], CONTEXT)
+    assert update_entry["changes"] == {"password_hash": [REDACTED, REDACTED]}

@@ -91,6 +91,16 @@ def test_database_urls_get_the_supported_driver(given: str, expected: str) -> No
     assert from_env(DATABASE_URL=given).database_url == expected
 
 
+def test_api_tokens_live_thirty_days_unless_set_within_a_year() -> None:
+    assert from_env().api_token_days == 30
+    assert from_env(API_TOKEN_DAYS="365").api_token_days == 365
+    for wrong in ["0", "366"]:
+        with pytest.raises(
+            SettingsError, match=f"API_TOKEN_DAYS must be between 1 and 365, got {wrong}"
+        ):
+            from_env(API_TOKEN_DAYS=wrong)
+
+
 def test_all_problems_are_reported_at_once_by_name() -> None:
     with pytest.raises(SettingsError) as caught:
         from_env(

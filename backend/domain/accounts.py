@@ -1,0 +1,80 @@
+"""Accounts' rules: roles, the password rule, how emails compare, and how long a token lives."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from backend.domain.errors import DomainRuleError
+from backend.domain.rules import RowRules
+
+
+class Role(StrEnum):
+    """What a user may do: admins manage accounts, organizers run events, members take part."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    MEMBER = "member"
+
+
+EMAIL_MAX_LENGTH = 254  # the longest address SMTP can carry (RFC 5321's path limit)
+DISPLAY_NAME_MAX_LENGTH = 100
+TOKEN_NAME_MAX_LENGTH = 100
+PASSWORD_MIN_LENGTH = 12
+# Long enough for a passphrase, short enough that hashing one costs no more than usual.
+PASSWORD_MAX_LENGTH = 1024
+DEFAULT_TOKEN_DAYS = 30
+MAX_TOKEN_DAYS = 365
+
+USER_RULES = RowRules(
+    not_blank=("email", "email_key", "display_name"),
+    max_lengths={
+        "email": EMAIL_MAX_LENGTH,
+        "email_key": EMAIL_MAX_LENGTH,
+        "display_name": DISPLAY_NAME_MAX_LENGTH,
+    },
+)
+API_TOKEN_RULES = RowRules(
+    not_blank=("name",),
+    max_lengths={"name": TOKEN_NAME_MAX_LENGTH},
+)
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is refused, or None. Length is the rule (NIST SP 800-63B): no
+    composition rules, which push people to predictable substitutions."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"Must be at least {PASSWORD_MIN_LENGTH} characters long."
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"Must be at most {PASSWORD_MAX_LENGTH} characters long."
+    return None
+
+
+def check_password(password: str) -> None:
+    """DomainRuleError naming the `password` field when the password breaks the rule."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise DomainRuleError(f"password: {problem}", fields={"password": [problem]})
+
+
+def email_key(email: str) -> str:
+    """The form two emails are compared in: "Ann@Example.org " and "ann@example.org" are one
+    account. DomainRuleError naming the `email` field when it is not shaped like an address;
+    whether it reaches anyone only a message sent to it can tell."""
+    key = email.strip().casefold()
+    local, at, domain = key.rpartition("@")
+    if not at or not local or not domain or "@" in local or any(c.isspace() for c in key):
+        message = "Must be an email address like name@example.org."
+        raise DomainRuleError(f"email: {message}", fields={"email": [message]})
+    if len(key) > EMAIL_MAX_LENGTH:
+        message = f"Longer than maximum length {EMAIL_MAX_LENGTH}."
+        raise DomainRuleError(f"email: {message}", fields={"email": [message]})
+    return key
+
+
+def token_lifetime(days: int = DEFAULT_TOKEN_DAYS) -> timedelta:
+    """How long a new API token works (API_TOKEN_DAYS of the settings)."""
+    return timedelta(days=days)
+
+
+DEFAULT_TOKEN_LIFETIME = token_lifetime()

@@ -1,0 +1,256 @@
+"""Accounts' one way in: creating users, signing in for an API token, and managing both.
+
+Passwords are hashed with argon2id (argon2-cffi's defaults, which meet OWASP's advice);
+a service that hashes takes the `hasher`, so tests can hand it cheap parameters. An API
+token's secret is shown once, to the one who signed in: only its SHA-256 is stored, so a
+copy of the database opens no account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from backend.domain.accounts import (
+    API_TOKEN_RULES,
+    DEFAULT_TOKEN_LIFETIME,
+    USER_RULES,
+    Role,
+    check_password,
+    email_key,
+)
+from backend.domain.errors import (
+    DomainRuleError,
+    DuplicateError,
+    NotFoundError,
+    PermissionDenied,
+    SignInRefused,
+)
+from backend.domain.principal import Principal
+from backend.domain.rules import raise_violations
+from backend.models import ApiToken, User
+from backend.services.unit_of_work import UnitOfWork
+
+DEFAULT_HASHER = PasswordHasher()  # argon2id with argon2-cffi's (RFC 9106 low-memory) defaults
+TOKEN_BYTES = 32  # 256 bits: past guessing, so a plain SHA-256 of it is a safe lookup key
+DUPLICATE_EMAIL = "Another account already has this email."
+
+
+def create_user(
+    uow: UnitOfWork,
+    principal: Principal,
+    email: str,
+    password: str,
+    *,
+    display_name: str | None = None,
+    role: Role = Role.MEMBER,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> User:
+    """Create an account; only an admin or a system principal (an operator's command) may."""
+    _require_admin(principal, "create users")
+    key = email_key(email)
+    check_password(password)
+    values = {
+        "email": email.strip(),
+        "email_key": key,
+        "display_name": (display_name or email.strip()).strip(),
+    }
+    raise_violations(USER_RULES.violations(values))
+    if uow.users.get_by_email(key) is not None:
+        raise DuplicateError(DUPLICATE_EMAIL, fields={"email": ["already taken"]})
+    user = uow.users.add(
+        User(**values, password_hash=hasher.hash(password), role=Role(role), is_active=True)
+    )
+    uow.commit()
+    return user
+
+
+def sign_in(
+    uow: UnitOfWork,
+    principal: Principal,
+    email: str,
+    password: str,
+    token_name: str,
+    *,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> tuple[ApiToken, str]:
+    """A new API token and its secret for the account with this email and password.
+
+    SignInRefused, with one message, for an unknown email, a wrong password or a
+    deactivated account; an unknown email costs a verification too (against a dummy hash),
+    so the time taken tells no more than the message. A password hashed with weaker
+    parameters than the hasher's is rehashed on the way.
+    """
+    try:
+        key: str | None = email_key(email)
+    except DomainRuleError:
+        key = None  # a malformed email is refused as an unknown one is
+    user = uow.users.get_by_email(key) if key is not None else None
+    if user is None:
+        _verify(hasher, _dummy_hash(hasher), password)
+        raise SignInRefused()
+    if not _verify(hasher, user.password_hash, password) or not user.is_active:
+        raise SignInRefused()
+    if hasher.check_needs_rehash(user.password_hash):
+        uow.users.update(user, {"password_hash": hasher.hash(password)})
+    token, secret = _new_token(uow, user, token_name, lifetime)
+    uow.commit()
+    return token, secret
+
+
+def user_for_token(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -> User | None:
+    """The active user a token's secret belongs to, or None: unknown, expired and revoked
+    tokens and deactivated users alike. A read: it stages and commits nothing."""
+    digest = token_hash(secret)
+    token = uow.api_tokens.by_hash(digest)
+    # The lookup compared the hash already; this keeps the comparison in constant time
+    # whatever the database did.
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None or token.expires_at <= (now or _now()):
+        return None
+    user = uow.users.get(token.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def principal_of(user: User) -> Principal:
+    """The principal a signed-in user acts as."""
+    return Principal.of_user(user.id, user.role)
+
+
+def revoke_token(
+    uow: UnitOfWork, principal: Principal, token_id: UUID, *, now: datetime | None = None
+) -> ApiToken:
+    """Revoke a token: one's own, or anyone's for an admin or a system principal. Another
+    user's token is NotFoundError to a member, so ids tell nothing of other accounts."""
+    token = uow.api_tokens.get_or_raise(token_id)
+    if token.user_id != principal.user_id and not _is_admin(principal):
+        raise NotFoundError("token", token_id)
+    if token.revoked_at is None:
+        uow.api_tokens.update(token, {"revoked_at": now or _now()})
+        uow.commit()
+    return token
+
+
+def change_password(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    current_password: str,
+    new_password: str,
+    keep_token_id: UUID | None = None,
+    hasher: PasswordHasher = DEFAULT_HASHER,
+) -> User:
+    """Change the signed-in user's own password, given the current one; every token of the
+    user but `keep_token_id` (the one the request came with) is revoked."""
+    if principal.user_id is None:
+        raise PermissionDenied("Only a signed-in user can change their password.")
+    user = uow.users.get_or_raise(principal.user_id)
+    if not user.is_active or not _verify(hasher, user.password_hash, current_password):
+        raise PermissionDenied("The current password is wrong.")
+    check_password(new_password)
+    uow.users.update(user, {"password_hash": hasher.hash(new_password)})
+    uow.api_tokens.revoke_all_of_user(user.id, _now(), keep=keep_token_id)
+    uow.commit()
+    return user
+
+
+def change_role(uow: UnitOfWork, principal: Principal, user_id: UUID, role: Role) -> User:
+    """Give a user another role (admins only); the last active admin keeps theirs."""
+    _require_admin(principal, "change roles")
+    user = uow.users.get_or_raise(user_id)
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active:
+        _refuse_if_last_admin(uow)
+    uow.users.update(user, {"role": role})
+    uow.commit()
+    return user
+
+
+def deactivate(
+    uow: UnitOfWork, principal: Principal, user_id: UUID, *, now: datetime | None = None
+) -> User:
+    """Deactivate an account (admins only): it can no longer sign in, and its tokens stop
+    working (and are revoked). The last active admin cannot be deactivated (DomainRuleError)."""
+    _require_admin(principal, "deactivate accounts")
+    user = uow.users.get_or_raise(user_id)
+    if user.is_active:
+        if user.role == Role.ADMIN:
+            _refuse_if_last_admin(uow)
+        uow.users.update(user, {"is_active": False})
+        uow.api_tokens.revoke_all_of_user(user.id, now or _now())
+        uow.commit()
+    return user
+
+
+def reactivate(uow: UnitOfWork, principal: Principal, user_id: UUID) -> User:
+    """Let a deactivated account sign in again (admins only); its old tokens stay revoked."""
+    _require_admin(principal, "reactivate accounts")
+    user = uow.users.get_or_raise(user_id)
+    if not user.is_active:
+        uow.users.update(user, {"is_active": True})
+        uow.commit()
+    return user
+
+
+def token_hash(secret: str) -> str:
+    """What is stored of a token's secret: its SHA-256, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_token(uow: UnitOfWork, user: User, name: str, lifetime: timedelta) -> tuple[ApiToken, str]:
+    raise_violations(API_TOKEN_RULES.violations({"name": name}))
+    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    token = uow.api_tokens.add(
+        ApiToken(
+            user_id=user.id,
+            name=name.strip(),
+            token_hash=token_hash(secret),
+            expires_at=_now() + lifetime,
+        )
+    )
+    return token, secret
+
+
+def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash no password matches, made with the hasher's own parameters, so verifying
+    against it costs what verifying a real one does."""
+    return hasher.hash(secrets.token_urlsafe(TOKEN_BYTES))
+
+
+def _is_admin(principal: Principal) -> bool:
+    return principal.is_admin or principal.is_system
+
+
+def _require_admin(principal: Principal, action: str) -> None:
+    if not _is_admin(principal):
+        raise PermissionDenied(f"Only an admin may {action}.")
+
+
+def _refuse_if_last_admin(uow: UnitOfWork) -> None:
+    if uow.users.count_active_admins() <= 1:
+        raise DomainRuleError(
+            "The last active admin must stay an active admin; make another admin first."
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
