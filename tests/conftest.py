@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +32,11 @@ from backend import create_app
 from backend.config import Settings
 from backend.db.engine import make_engine
 from backend.db.migrations import alembic_config
+from backend.domain.accounts import Role
 from backend.models import Base
 from backend.repositories.unit_of_work import make_session_factory
 from backend.state import app_state
+from tests.accounts import Account, add_account
 from tests.throwaway_postgres import ThrowawayCluster
 from tests.throwaway_postgres import available as throwaway_postgres_available
 
@@ -43,6 +46,7 @@ BACKENDS = ["sqlite"] + [
     name for name, variable in SERVER_URL_VARIABLES.items() if os.environ.get(variable)
 ]
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+AccountMaker = Callable[..., Account]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -193,8 +197,30 @@ def app(migrated_settings: Settings) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(app: Flask, clean_database: None) -> FlaskClient:
+def organizer(session_factory: sessionmaker[Session], clean_database: None) -> Account:
+    """An organizer account, with a token: who `client` signs in as."""
+    return add_account(session_factory, Role.ORGANIZER)
+
+
+@pytest.fixture
+def client(app: Flask, organizer: Account) -> FlaskClient:
+    """A test client whose every request carries the organizer's bearer token: organizers
+    may change the catalog."""
+    signed_in = app.test_client()
+    signed_in.environ_base["HTTP_AUTHORIZATION"] = organizer.headers["Authorization"]
+    return signed_in
+
+
+@pytest.fixture
+def anonymous_client(app: Flask, clean_database: None) -> FlaskClient:
+    """A test client that sends no credentials."""
     return app.test_client()
+
+
+@pytest.fixture
+def accounts(session_factory: sessionmaker[Session], clean_database: None) -> AccountMaker:
+    """Make more accounts: `accounts(Role.ADMIN)`, `accounts(Role.MEMBER, active=False)`."""
+    return partial(add_account, session_factory)
 
 
 @pytest.fixture

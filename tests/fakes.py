@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, Self
 
 from backend.db.locks import LockHeld
+from backend.domain.accounts import Role
+from backend.domain.audit import AuditQuery
 from backend.domain.errors import (
     BrokenReferenceError,
     DuplicateError,
@@ -20,8 +22,9 @@ from backend.domain.errors import (
 )
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, Game, User
+from backend.models import ApiToken, AuditLog, Game, User
 from backend.models.labels import LABEL_MODELS, Label
+from backend.repositories.base import Page
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import LabelRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
@@ -222,8 +225,23 @@ class FakeUserRepository:
     def get_by_email(self, key: str) -> User | None:
         return next((user for user in self.stored.values() if user.email_key == key), None)
 
-    def count_active_admins(self) -> int:
+    def count_active_admins(self, *, lock: bool = False) -> int:
         return sum(user.role == "admin" and user.is_active for user in self.stored.values())
+
+    def page(
+        self, *, role: Role | None, active: bool | None, page: int, page_size: int
+    ) -> Page[User]:
+        matching = sorted(
+            (
+                user
+                for user in self.stored.values()
+                if (role is None or user.role == role)
+                and (active is None or user.is_active == active)
+            ),
+            key=lambda user: (user.email_key, user.id),
+        )
+        start = (page - 1) * page_size
+        return Page(matching[start : start + page_size], len(matching))
 
     def add(self, entity: User) -> User:
         if self.get_by_email(entity.email_key) is not None:
@@ -242,8 +260,11 @@ class FakeApiTokenRepository:
     """The API tokens, kept in a dict by id; a taken token_hash is refused as the unique key
     would."""
 
-    def __init__(self) -> None:
+    def __init__(self, users: FakeUserRepository) -> None:
         self.stored: dict[uuid.UUID, ApiToken] = {}
+        self.users = users
+        # Each write of a token's last use, as (token id, when): what tests count.
+        self.uses_recorded: list[tuple[uuid.UUID, datetime]] = []
 
     def get_or_raise(self, identifier: Any) -> ApiToken:
         token = self.stored.get(identifier)
@@ -255,6 +276,24 @@ class FakeApiTokenRepository:
         return next(
             (token for token in self.stored.values() if token.token_hash == token_hash), None
         )
+
+    def with_user_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        token = self.by_hash(token_hash)
+        user = None if token is None else self.users.get(token.user_id)
+        return None if token is None or user is None else (token, user)
+
+    def record_use(self, token_id: uuid.UUID, at: datetime, *, unless_since: datetime) -> None:
+        token = self.stored.get(token_id)
+        if token is not None and (token.last_used_at is None or token.last_used_at <= unless_since):
+            token.last_used_at = at  # bookkeeping: no version, no audit, as the database's
+            self.uses_recorded.append((token_id, at))
+
+    def page_of_user(self, user_id: uuid.UUID, *, page: int, page_size: int) -> Page[ApiToken]:
+        newest_first = sorted(
+            self.of_user(user_id), key=lambda token: (token.created_at, token.id), reverse=True
+        )
+        start = (page - 1) * page_size
+        return Page(newest_first[start : start + page_size], len(newest_first))
 
     def of_user(self, user_id: uuid.UUID) -> list[ApiToken]:
         return [token for token in self.stored.values() if token.user_id == user_id]
@@ -287,6 +326,36 @@ def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) 
     entity.version += 1  # as the flush would, for every change
 
 
+class FakeAuditLogRepository:
+    """The audit trail: empty unless a test puts entries in `stored` (the fake Unit of Work
+    does not write one)."""
+
+    def __init__(self) -> None:
+        self.stored: list[AuditLog] = []
+        self.queries: list[AuditQuery] = []
+
+    def search(self, query: AuditQuery, *, page: int, page_size: int) -> Page[AuditLog]:
+        self.queries.append(query)
+        matching = [
+            entry
+            for entry in self.stored
+            if all(
+                wanted is None or getattr(entry, name) == wanted
+                for name, wanted in (
+                    ("entity_type", query.entity_type),
+                    ("entity_id", query.entity_id),
+                    ("actor", query.actor),
+                    ("action", query.action),
+                )
+            )
+            and (query.since is None or entry.occurred_at >= query.since)
+            and (query.until is None or entry.occurred_at < query.until)
+        ]
+        matching.sort(key=lambda entry: (entry.occurred_at, entry.id), reverse=True)
+        start = (page - 1) * page_size
+        return Page(matching[start : start + page_size], len(matching))
+
+
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
     committed last (which games, labels, users and tokens exist, and their fields)."""
@@ -296,7 +365,8 @@ class FakeUnitOfWork:
         self._labels = {kind: FakeLabelRepository(kind, self.games) for kind in LABEL_KINDS}
         self.games.labels = self._labels
         self.users = FakeUserRepository()
-        self.api_tokens = FakeApiTokenRepository()
+        self.api_tokens = FakeApiTokenRepository(self.users)
+        self.audit_log = FakeAuditLogRepository()
         for game in games:
             self.games.add(game)
         self.commits = 0

@@ -10,11 +10,15 @@ from flask import Flask, Response, send_from_directory
 from flask_cors import CORS
 from werkzeug.exceptions import NotFound
 
-from backend.api import metrics, request_context, uow
+from backend.api import access, metrics, request_context, uow
+from backend.api.access import OPEN, declare
+from backend.api.audit.routes import blp as audit_blueprint
+from backend.api.auth.routes import blp as auth_blueprint
 from backend.api.extensions import Api
 from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
 from backend.api.labels.routes import label_blueprint
+from backend.api.users.routes import blp as users_blueprint
 from backend.domain.labels import LABEL_KINDS
 from backend.state import app_state
 
@@ -51,6 +55,8 @@ def init_app(app: Flask) -> Api:
     # In this order: teardown runs newest first, so the Unit of Work is closed while the
     # request id is still known.
     request_context.init_app(app)
+    # After the request id is set, so a refusal's log lines name the request.
+    access.init_app(app)
     uow.init_app(app)
     origins = app_state(app).settings.cors_origins
     if origins:
@@ -67,13 +73,19 @@ def init_app(app: Flask) -> Api:
         spec_kwargs={
             "info": {
                 "description": "The game catalog of a tabletop gaming club or game store: "
-                "games with their categories and tags; health checks and metrics."
+                "games with their categories and tags; accounts, API tokens and the audit "
+                "trail; health checks and metrics. Reading the catalog needs no account; "
+                "every change needs `Authorization: Bearer <token>` (POST /api/v1/auth/tokens "
+                "gives one) from a user whose role allows it."
             }
         },
     )
     api.register_blueprint(games_blueprint)
     for kind in LABEL_KINDS:
         api.register_blueprint(label_blueprint(kind))
+    api.register_blueprint(auth_blueprint)
+    api.register_blueprint(users_blueprint)
+    api.register_blueprint(audit_blueprint)
     api.register_blueprint(health_blueprint)
     app.register_blueprint(_swagger_ui_assets())
     app.add_url_rule("/", "index", _index)
@@ -90,6 +102,7 @@ def _swagger_ui_assets() -> FlaskBlueprint:
     assets = FlaskBlueprint("swagger_ui_assets", __name__, url_prefix="/api/docs/assets")
 
     @assets.get("/<name>")
+    @declare(OPEN)
     def asset(name: str) -> Response:
         if name not in SWAGGER_UI_ASSETS:
             raise NotFound
@@ -98,6 +111,7 @@ def _swagger_ui_assets() -> FlaskBlueprint:
     return assets
 
 
+@declare(OPEN)
 def _index() -> dict[str, Any]:
     return {
         "name": "Game Night",

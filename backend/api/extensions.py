@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 
@@ -15,6 +15,7 @@ import marshmallow as ma
 from apispec import BasePlugin
 from flask_smorest.exceptions import NotModified
 from flask_smorest.pagination import PaginationMetadataSchema
+from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
@@ -22,6 +23,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import quote_etag
 
+from backend.api.access import BEARER_SCHEME, OPEN, PUBLIC, Access, declare
 from backend.api.request_context import WRITE_METHODS
 from backend.api.schemas import EntityOut
 from backend.db.errors import translate_database_error
@@ -32,19 +34,24 @@ from backend.domain.errors import (
     DomainRuleError,
     DuplicateError,
     NotFoundError,
+    NotSignedIn,
     PermissionDenied,
     StaleObjectError,
 )
+from backend.domain.permissions import Permission
 from backend.domain.versions import ExpectedVersion, VersionTag
 from backend.models import Base
 
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+# What a client can do next with an entity an answer carries, as OpenAPI links.
+ITEM_LINKS = ("read", "change", "remove")
 
 # The one place domain errors become HTTP statuses.
 STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
+    NotSignedIn: HTTPStatus.UNAUTHORIZED,
     DuplicateError: HTTPStatus.CONFLICT,
     BrokenReferenceError: HTTPStatus.CONFLICT,
     StaleObjectError: HTTPStatus.PRECONDITION_FAILED,
@@ -218,14 +225,14 @@ class Blueprint(flask_smorest.Blueprint):
         return doc
 
     def documents_links_to_item(
-        self, status: int, item_path: str, parameter: str
+        self, status: int, item_path: str, parameter: str, links: Iterable[str] = ITEM_LINKS
     ) -> Callable[[F], F]:
         """Document, as OpenAPI links on a response carrying one entity, what a client can do
         with it next: read it by its id, and change or remove it with the ETag it came with."""
         pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
         by_id = {parameter: "$response.body#/id"}
         with_etag = {**by_id, "header.If-Match": "$response.header.ETag"}
-        links = {
+        every_link = {
             "read": {
                 "operationRef": f"{pointer}/get",
                 "parameters": by_id,
@@ -242,11 +249,17 @@ class Blueprint(flask_smorest.Blueprint):
                 "description": "Remove it; the ETag it came with goes in If-Match.",
             },
         }
-        decorator: Callable[[F], F] = self.doc(responses={status: {"links": links}})
+        wanted = {name: link for name, link in every_link.items() if name in set(links)}
+        decorator: Callable[[F], F] = self.doc(responses={status: {"links": wanted}})
         return decorator
 
     def creates(
-        self, body: type[ma.Schema], answer: type[ma.Schema], item_path: str, parameter: str
+        self,
+        body: type[ma.Schema],
+        answer: type[ma.Schema],
+        item_path: str,
+        parameter: str,
+        links: Iterable[str] = ITEM_LINKS,
     ) -> Callable[[F], F]:
         """A creation: the body parsed with `body`, answered 201 with the new entity (and
         its ETag) and its URL in Location, documented with what a client can do with it
@@ -254,7 +267,7 @@ class Blueprint(flask_smorest.Blueprint):
         location = {"description": "The new entity's URL.", "schema": {"type": "string"}}
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(201, item_path, parameter)(func)
+            func = self.documents_links_to_item(201, item_path, parameter, links)(func)
             func = self.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)(func)
             func = self.response(201, answer, headers={"Location": location})(func)
             decorated: F = self.etag(self.arguments(body)(func))
@@ -263,13 +276,17 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def reads_one(
-        self, answer: type[ma.Schema], item_path: str, parameter: str
+        self,
+        answer: type[ma.Schema],
+        item_path: str,
+        parameter: str,
+        links: Iterable[str] = ITEM_LINKS,
     ) -> Callable[[F], F]:
         """A read of one entity: answered 200 with it and its ETag (304 when If-None-Match
         names it), documented with what a client can do with it next (404, 503)."""
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(200, item_path, parameter)(func)
+            func = self.documents_links_to_item(200, item_path, parameter, links)(func)
             func = self.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)(func)
             decorated: F = self.etag(self.response(200, answer)(func))
             return decorated
@@ -282,6 +299,7 @@ class Blueprint(flask_smorest.Blueprint):
         answer: type[ma.Schema],
         item_path: str,
         parameter: str,
+        links: Iterable[str] = ITEM_LINKS,
     ) -> Callable[[F], F]:
         """A change of one entity: needs If-Match (428 without, 412 when stale), the body
         parsed with `body`, answered 200 with the entity as it is now and its new ETag
@@ -289,7 +307,7 @@ class Blueprint(flask_smorest.Blueprint):
         errors = (HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(200, item_path, parameter)(func)
+            func = self.documents_links_to_item(200, item_path, parameter, links)(func)
             func = self.documents_errors(*errors)(func)
             func = self.response(200, answer)(func)
             decorated: F = self.etag(self.arguments(body)(func))
@@ -307,6 +325,37 @@ class Blueprint(flask_smorest.Blueprint):
             )(func)
             decorated: F = self.etag(self.response(204)(func))
             return decorated
+
+        return decorator
+
+    def public(self, func: F) -> F:
+        """Anyone may call it; a bearer token sent along is checked (401 when it opens
+        nothing) and names the caller."""
+        func = self.documents_errors(HTTPStatus.UNAUTHORIZED)(func)
+        # Optional: Swagger UI and generated clients send the token when they have one.
+        func = self.doc(security=[{}, {BEARER_SCHEME: []}])(func)
+        return declare(PUBLIC)(func)
+
+    def open(self, func: F) -> F:
+        """Anyone may call it, and a token sent along is ignored (signing in, say)."""
+        documented: F = self.doc(security=[])(func)
+        return declare(OPEN)(documented)
+
+    def requires(self, permission: Permission) -> Callable[[F], F]:
+        """Only a signed-in user whose role holds `permission` may call it: 401 without a
+        working bearer token, 403 for another role, both before the body is read. The
+        service called checks the same permission: this refuses early and documents it."""
+
+        def decorator(func: F) -> F:
+            func = self.documents_errors(HTTPStatus.UNAUTHORIZED)(func)
+            if permission is not Permission.SIGNED_IN:
+                func = self.alt_response(
+                    HTTPStatus.FORBIDDEN,
+                    schema=ErrorSchema,
+                    description=f"Forbidden: only {permission.role_names} may {permission.action}.",
+                )(func)
+            func = self.doc(security=[{BEARER_SCHEME: []}])(func)
+            return declare(Access(permission))(func)
 
         return decorator
 
@@ -329,6 +378,31 @@ IF_MATCH_STAR_MESSAGE = (
 )
 
 UNEXPECTED_ERROR = "Something went wrong on our side; it has been logged."
+REALM = "Game Night"
+# Headers some error answers always carry, as documented in the spec.
+ERROR_HEADERS: dict[HTTPStatus, dict[str, dict[str, Any]]] = {
+    HTTPStatus.UNAUTHORIZED: {
+        "WWW-Authenticate": {
+            "description": 'The bearer challenge: `Bearer realm="Game Night"`, with '
+            '`error="invalid_token"` when the token sent opens nothing.',
+            "schema": {"type": "string"},
+            "required": True,
+        }
+    },
+    HTTPStatus.TOO_MANY_REQUESTS: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1},
+            "required": True,
+        }
+    },
+    HTTPStatus.SERVICE_UNAVAILABLE: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
 # Plainer words than werkzeug's defaults where a client has something to fix.
 HTTP_ERROR_MESSAGES = {
     HTTPStatus.INTERNAL_SERVER_ERROR: UNEXPECTED_ERROR,
@@ -371,6 +445,29 @@ class Api(flask_smorest.Api):
     def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
         super()._init_spec(
             extra_plugins=[EntityFieldsAlwaysSent(), *(extra_plugins or ())], **kwargs
+        )
+
+    def _register_responses(self) -> None:
+        """flask-smorest's response per status, with the headers some of them always carry
+        (401's WWW-Authenticate, 429's Retry-After), and the bearer security scheme."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            if status in ERROR_HEADERS:
+                response["headers"] = ERROR_HEADERS[status]
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+        self.spec.components.security_scheme(
+            BEARER_SCHEME,
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token from POST /api/v1/auth/tokens.",
+            },
         )
 
     def _register_etag_headers(self) -> None:
@@ -438,11 +535,21 @@ def handle_domain_error(error: DomainError) -> tuple[dict[str, Any], int, dict[s
     if error.fields:
         payload["errors"] = {"json": error.fields}
     headers = {}
+    if isinstance(error, NotSignedIn):
+        headers["WWW-Authenticate"] = www_authenticate(error)
     if isinstance(error, DatabaseUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
         failed_at = f" at the {error.failed_at}" if error.failed_at else ""
         logger.warning("database unavailable%s: %s", failed_at, error.__cause__ or error)
     return payload, status.value, headers
+
+
+def www_authenticate(error: NotSignedIn) -> str:
+    """RFC 6750's challenge: bare when no credentials came, invalid_token when they failed."""
+    challenge = f'Bearer realm="{REALM}"'
+    if error.credentials_sent:
+        challenge += ', error="invalid_token"'
+    return challenge
 
 
 def handle_database_error(error: SQLAlchemyError) -> tuple[dict[str, Any], int, dict[str, str]]:

@@ -60,6 +60,7 @@ class PoolState(Schema):
 
 @blp.route("/live")
 class Live(MethodView):
+    @blp.open
     @blp.response(200, Status)
     def get(self) -> dict[str, Any]:
         """Whether the process is up; never touches the database."""
@@ -68,6 +69,7 @@ class Live(MethodView):
 
 @blp.route("/ready")
 class Ready(MethodView):
+    @blp.open
     @blp.response(200, Status)
     @blp.alt_response(HTTPStatus.SERVICE_UNAVAILABLE, schema=Status, description="Not ready.")
     def get(self) -> tuple[dict[str, Any], int]:
@@ -97,6 +99,7 @@ def _not_ready(message: str) -> tuple[dict[str, Any], int]:
 
 @blp.route("/pool")
 class Pool(MethodView):
+    @blp.open
     @blp.response(200, PoolState)
     def get(self) -> dict[str, Any]:
         """This worker's connection pool, and on PostgreSQL the server's view of it.

@@ -17,6 +17,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from backend.api.access import OPEN, declare
+
 # prometheus-client's own switch: set (by gunicorn.conf.py) when workers share metrics.
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -33,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_observe)
     # Read once, as prometheus-client did when first imported.
     shared = bool(os.environ.get(MULTIPROCESS_DIRECTORY))
-    app.add_url_rule("/metrics", "metrics", partial(_metrics, shared=shared))
+    app.add_url_rule("/metrics", "metrics", declare(OPEN)(partial(_metrics, shared=shared)))
 
 
 def _start_timer() -> None:

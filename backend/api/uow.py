@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from backend.api.access import current_principal
 from backend.api.request_context import current_request_id
-from backend.domain.principal import ANONYMOUS, Principal
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 
@@ -18,11 +18,6 @@ def init_app(app: Flask) -> None:
     # so whatever closing the Unit of Work logs would no longer name the request. Flask runs
     # teardown_request functions newest first: this one before request_context's.
     app.teardown_request(_close_uow)
-
-
-def current_principal() -> Principal:
-    """Who makes the current request: until accounts arrive, everyone is anonymous."""
-    return ANONYMOUS
 
 
 def get_uow() -> SqlAlchemyUnitOfWork:

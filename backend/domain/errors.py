@@ -39,7 +39,22 @@ class PermissionDenied(DomainError):
     """The actor may not do this."""
 
 
-class SignInRefused(PermissionDenied):
+class NotSignedIn(DomainError):
+    """The action needs a signed-in user, and the caller is not one: no credentials, or
+    credentials that open nothing (an unknown, expired or revoked token, a deactivated
+    account's token)."""
+
+    def __init__(self, message: str = "", *, credentials_sent: bool = False) -> None:
+        super().__init__(
+            message
+            or "Sign in first: send Authorization: Bearer <token> (POST /api/v1/auth/tokens "
+            "gives one)."
+        )
+        # Whether the caller sent credentials that failed (RFC 6750's invalid_token).
+        self.credentials_sent = credentials_sent
+
+
+class SignInRefused(NotSignedIn):
     """The email and password do not open an active account. One message whatever the
     reason (unknown email, wrong password, deactivated), so it tells nobody which emails
     have accounts."""

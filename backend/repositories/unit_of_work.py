@@ -28,6 +28,7 @@ from backend.domain.principal import SYSTEM
 from backend.models import Base
 from backend.models.audit import AuditContext
 from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
+from backend.repositories.audit_log import AuditLogRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
@@ -104,6 +105,7 @@ class SqlAlchemyUnitOfWork:
     tags = Registered(TagRepository)
     users = Registered(UserRepository)
     api_tokens = Registered(ApiTokenRepository)
+    audit_log = Registered(AuditLogRepository)
 
     session: Session
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from backend.domain.accounts import Role
 from backend.models import ApiToken, User
-from backend.repositories.base import Repository
+from backend.repositories.base import Page, Repository
 
 
 class UserRepository(Repository[User]):
@@ -26,8 +26,27 @@ class UserRepository(Repository[User]):
         """The user whose normalised email is `key` (see email_key in backend/domain)."""
         return self.session.scalar(select(User).where(User.email_key == key))
 
-    def count_active_admins(self) -> int:
-        return self.count(User.role == Role.ADMIN, User.is_active.is_(True))
+    def count_active_admins(self, *, lock: bool = False) -> int:
+        """How many active admins there are; `lock` row-locks them until the Unit of Work
+        ends, so that a concurrent change of one of them waits for this one."""
+        if not lock:
+            return self.count(User.role == Role.ADMIN, User.is_active.is_(True))
+        statement = (
+            select(User.id)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True))
+            .with_for_update()
+        )
+        return len(self.session.scalars(statement).all())
+
+    def page(
+        self, *, role: Role | None, active: bool | None, page: int, page_size: int
+    ) -> Page[User]:
+        conditions = []
+        if role is not None:
+            conditions.append(User.role == role)
+        if active is not None:
+            conditions.append(User.is_active.is_(active))
+        return self.list(where=conditions, page=page, page_size=page_size)
 
 
 class ApiTokenRepository(Repository[ApiToken]):
@@ -39,11 +58,48 @@ class ApiTokenRepository(Repository[ApiToken]):
     def by_hash(self, token_hash: str) -> ApiToken | None:
         return self.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
 
+    def with_user_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """The token with this hash and its user, in one statement."""
+        statement = (
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == token_hash)
+        )
+        row = self.session.execute(statement).first()
+        return None if row is None else (row[0], row[1])
+
+    def record_use(self, token_id: UUID, at: datetime, *, unless_since: datetime) -> None:
+        """Note that the token was used at `at`, unless a use since `unless_since` is noted.
+
+        A plain UPDATE, not a change of the entity: bookkeeping that moves neither the
+        token's version nor the audit trail. Its condition makes concurrent requests with
+        one token (other threads, workers, hosts) write it once.
+        """
+        statement = (
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= unless_since),
+            )
+            .values(last_used_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(statement)
+
     def of_user(self, user_id: UUID) -> Sequence[ApiToken]:
         statement = (
             select(ApiToken).where(ApiToken.user_id == user_id).order_by(*self.default_order)
         )
         return list(self.session.scalars(statement))
+
+    def page_of_user(self, user_id: UUID, *, page: int, page_size: int) -> Page[ApiToken]:
+        newest_first = (ApiToken.created_at.desc(), ApiToken.id.desc())
+        return self.list(
+            where=[ApiToken.user_id == user_id],
+            order_by=newest_first,
+            page=page,
+            page_size=page_size,
+        )
 
     def revoke_all_of_user(self, user_id: UUID, at: datetime, *, keep: Any = None) -> int:
         """Revoke the user's unrevoked tokens but `keep` (a token's id); how many.

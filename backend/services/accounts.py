@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -30,17 +33,37 @@ from backend.domain.errors import (
     DomainRuleError,
     DuplicateError,
     NotFoundError,
-    PermissionDenied,
+    NotSignedIn,
     SignInRefused,
 )
+from backend.domain.permissions import Permission, require
 from backend.domain.principal import Principal
 from backend.domain.rules import raise_violations
+from backend.domain.versions import ExpectedVersion, VersionTag, version_tag
 from backend.models import ApiToken, User
+from backend.repositories.base import Page
 from backend.services.unit_of_work import UnitOfWork
 
 DEFAULT_HASHER = PasswordHasher()  # argon2id with argon2-cffi's (RFC 9106 low-memory) defaults
 TOKEN_BYTES = 32  # 256 bits: past guessing, so a plain SHA-256 of it is a safe lookup key
 DUPLICATE_EMAIL = "Another account already has this email."
+# What the admin endpoint may change of an account; the email and password are the user's.
+CHANGEABLE_BY_ADMIN = frozenset({"display_name", "role", "is_active"})
+# A token's last use is written at most this often: a busy client's every request would
+# otherwise be a write.
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
+INVALID_TOKEN = (  # noqa: S105 - a message, not a secret
+    "The bearer token is unknown, expired or revoked, or its account is deactivated; "
+    "sign in again (POST /api/v1/auth/tokens)."
+)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """Who a request's token speaks for, and which token it was."""
+
+    principal: Principal
+    token_id: UUID
 
 
 def create_user(
@@ -54,7 +77,7 @@ def create_user(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> User:
     """Create an account; only an admin or a system principal (an operator's command) may."""
-    _require_admin(principal, "create users")
+    require(principal, Permission.MANAGE_USERS)
     key = email_key(email)
     check_password(password)
     values = {
@@ -106,21 +129,28 @@ def sign_in(
     return token, secret
 
 
-def user_for_token(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -> User | None:
-    """The active user a token's secret belongs to, or None: unknown, expired and revoked
-    tokens and deactivated users alike. A read: it stages and commits nothing."""
+def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -> Authenticated:
+    """The principal an API token's secret speaks for; NotSignedIn for an unknown, expired
+    or revoked token and for a deactivated account's.
+
+    One statement finds the token and its user. The token's last use is written (and
+    committed) only when the one recorded is over a minute old, so a client's steady
+    stream of requests costs that one statement each.
+    """
+    now = now or _now()
     digest = token_hash(secret)
-    token = uow.api_tokens.by_hash(digest)
+    found = uow.api_tokens.with_user_by_hash(digest)
     # The lookup compared the hash already; this keeps the comparison in constant time
     # whatever the database did.
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
-        return None
-    if token.revoked_at is not None or token.expires_at <= (now or _now()):
-        return None
-    user = uow.users.get(token.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user
+    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+        raise NotSignedIn(INVALID_TOKEN, credentials_sent=True)
+    token, user = found
+    if token.revoked_at is not None or token.expires_at <= now or not user.is_active:
+        raise NotSignedIn(INVALID_TOKEN, credentials_sent=True)
+    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY:
+        uow.api_tokens.record_use(token.id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
+        uow.commit()
+    return Authenticated(principal_of(user), token.id)
 
 
 def principal_of(user: User) -> Principal:
@@ -128,13 +158,31 @@ def principal_of(user: User) -> Principal:
     return Principal.of_user(user.id, user.role)
 
 
+def tokens_page(
+    uow: UnitOfWork, principal: Principal, *, page: int = 1, page_size: int = 20
+) -> Page[ApiToken]:
+    """The signed-in user's own tokens, newest first (never their secrets: only hashes are
+    stored)."""
+    user = current_user(uow, principal)
+    return uow.api_tokens.page_of_user(user.id, page=page, page_size=page_size)
+
+
+def current_user(uow: UnitOfWork, principal: Principal) -> User:
+    """The signed-in user's own account."""
+    require(principal, Permission.SIGNED_IN)
+    if principal.user_id is None:
+        raise NotSignedIn("Only a signed-in user has an account; this is a system process.")
+    return uow.users.get_or_raise(principal.user_id)
+
+
 def revoke_token(
     uow: UnitOfWork, principal: Principal, token_id: UUID, *, now: datetime | None = None
 ) -> ApiToken:
     """Revoke a token: one's own, or anyone's for an admin or a system principal. Another
     user's token is NotFoundError to a member, so ids tell nothing of other accounts."""
+    require(principal, Permission.SIGNED_IN)
     token = uow.api_tokens.get_or_raise(token_id)
-    if token.user_id != principal.user_id and not _is_admin(principal):
+    if token.user_id != principal.user_id and not Permission.MANAGE_USERS.allows(principal):
         raise NotFoundError("token", token_id)
     if token.revoked_at is None:
         uow.api_tokens.update(token, {"revoked_at": now or _now()})
@@ -153,11 +201,12 @@ def change_password(
 ) -> User:
     """Change the signed-in user's own password, given the current one; every token of the
     user but `keep_token_id` (the one the request came with) is revoked."""
-    if principal.user_id is None:
-        raise PermissionDenied("Only a signed-in user can change their password.")
-    user = uow.users.get_or_raise(principal.user_id)
-    if not user.is_active or not _verify(hasher, user.password_hash, current_password):
-        raise PermissionDenied("The current password is wrong.")
+    user = current_user(uow, principal)
+    if not _verify(hasher, user.password_hash, current_password):
+        problem = "Is not your current password."
+        raise DomainRuleError(
+            f"current_password: {problem}", fields={"current_password": [problem]}
+        )
     check_password(new_password)
     uow.users.update(user, {"password_hash": hasher.hash(new_password)})
     uow.api_tokens.revoke_all_of_user(user.id, _now(), keep=keep_token_id)
@@ -165,16 +214,66 @@ def change_password(
     return user
 
 
-def change_role(uow: UnitOfWork, principal: Principal, user_id: UUID, role: Role) -> User:
-    """Give a user another role (admins only); the last active admin keeps theirs."""
-    _require_admin(principal, "change roles")
+def user_version(user: User) -> VersionTag:
+    return version_tag(user.version)
+
+
+def users_page(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    role: Role | None = None,
+    active: bool | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> Page[User]:
+    """One page of the accounts (admins only), by email."""
+    require(principal, Permission.MANAGE_USERS)
+    return uow.users.page(role=role, active=active, page=page, page_size=page_size)
+
+
+def user_of(uow: UnitOfWork, principal: Principal, user_id: UUID) -> User:
+    """One account (admins only)."""
+    require(principal, Permission.MANAGE_USERS)
+    return uow.users.get_or_raise(user_id)
+
+
+def change_user(
+    uow: UnitOfWork,
+    principal: Principal,
+    user_id: UUID,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: ExpectedVersion | None,
+    now: datetime | None = None,
+) -> User:
+    """An admin's change of an account: its display name, role or active flag.
+
+    The last active admin stays an active admin (DomainRuleError). Deactivating revokes
+    the account's tokens, which stop working at once; reactivating brings none back.
+    """
+    require(principal, Permission.MANAGE_USERS)
     user = uow.users.get_or_raise(user_id)
-    role = Role(role)
-    if user.role == Role.ADMIN and role != Role.ADMIN and user.is_active:
+    if expected_version is not None:
+        expected_version.check("user", user_id, user_version(user))
+    values = {name: value for name, value in changes.items() if name in CHANGEABLE_BY_ADMIN}
+    if "display_name" in values:
+        values["display_name"] = values["display_name"].strip()
+        raise_violations(USER_RULES.violations({"display_name": values["display_name"]}))
+    role = Role(values.get("role", user.role))
+    active = bool(values.get("is_active", user.is_active))
+    if user.role is Role.ADMIN and user.is_active and (role is not Role.ADMIN or not active):
         _refuse_if_last_admin(uow)
-    uow.users.update(user, {"role": role})
+    if user.is_active and not active:
+        uow.api_tokens.revoke_all_of_user(user.id, now or _now())
+    uow.users.update(user, values)
     uow.commit()
     return user
+
+
+def change_role(uow: UnitOfWork, principal: Principal, user_id: UUID, role: Role) -> User:
+    """Give a user another role (admins only); the last active admin keeps theirs."""
+    return change_user(uow, principal, user_id, {"role": Role(role)}, expected_version=None)
 
 
 def deactivate(
@@ -182,25 +281,13 @@ def deactivate(
 ) -> User:
     """Deactivate an account (admins only): it can no longer sign in, and its tokens stop
     working (and are revoked). The last active admin cannot be deactivated (DomainRuleError)."""
-    _require_admin(principal, "deactivate accounts")
-    user = uow.users.get_or_raise(user_id)
-    if user.is_active:
-        if user.role == Role.ADMIN:
-            _refuse_if_last_admin(uow)
-        uow.users.update(user, {"is_active": False})
-        uow.api_tokens.revoke_all_of_user(user.id, now or _now())
-        uow.commit()
-    return user
+    changes = {"is_active": False}
+    return change_user(uow, principal, user_id, changes, expected_version=None, now=now)
 
 
 def reactivate(uow: UnitOfWork, principal: Principal, user_id: UUID) -> User:
     """Let a deactivated account sign in again (admins only); its old tokens stay revoked."""
-    _require_admin(principal, "reactivate accounts")
-    user = uow.users.get_or_raise(user_id)
-    if not user.is_active:
-        uow.users.update(user, {"is_active": True})
-        uow.commit()
-    return user
+    return change_user(uow, principal, user_id, {"is_active": True}, expected_version=None)
 
 
 def token_hash(secret: str) -> str:
@@ -236,17 +323,10 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
     return hasher.hash(secrets.token_urlsafe(TOKEN_BYTES))
 
 
-def _is_admin(principal: Principal) -> bool:
-    return principal.is_admin or principal.is_system
-
-
-def _require_admin(principal: Principal, action: str) -> None:
-    if not _is_admin(principal):
-        raise PermissionDenied(f"Only an admin may {action}.")
-
-
 def _refuse_if_last_admin(uow: UnitOfWork) -> None:
-    if uow.users.count_active_admins() <= 1:
+    # Locks the active admins' rows: two admins demoting each other at once cannot both
+    # pass this check.
+    if uow.users.count_active_admins(lock=True) <= 1:
         raise DomainRuleError(
             "The last active admin must stay an active admin; make another admin first."
         )

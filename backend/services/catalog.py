@@ -1,7 +1,8 @@
 """The catalog's one way in: adding, changing and removing games and their labels.
 
-Every function is given a Unit of Work and the acting principal, checks the rules that need
-stored values, commits once, and raises domain errors. A change or removal takes the
+Every function is given a Unit of Work and the acting principal, checks that the principal
+may change the catalog (organizers, admins and operators' commands), checks the rules that
+need stored values, commits once, and raises domain errors. A change or removal takes the
 version the caller last read (`expected_version`, from If-Match over HTTP) and is refused
 with StaleObjectError when the entity has moved on; None skips that check, for operators'
 commands that mean "whatever it is now".
@@ -16,6 +17,7 @@ from uuid import UUID
 from backend.domain.errors import BrokenReferenceError
 from backend.domain.games import GAME_RULES, game_version_tag
 from backend.domain.labels import LABEL_KINDS, LabelKind
+from backend.domain.permissions import Permission, require
 from backend.domain.principal import Principal
 from backend.domain.rules import raise_violations
 from backend.domain.versions import ExpectedVersion, VersionTag, version_tag
@@ -38,6 +40,7 @@ def label_version(label: Label) -> VersionTag:
 
 def add_game(uow: UnitOfWork, principal: Principal, fields: Mapping[str, Any]) -> Game:
     """Add a game with its labels (given by id, name or slug) and commit."""
+    require(principal, Permission.EDIT_CATALOG)
     values = dict(fields)
     raise_violations(GAME_RULES.violations(values))
     labels = {kind: uow.labels(kind).resolve(values.pop(kind, ())) for kind in LABEL_KINDS}
@@ -57,6 +60,7 @@ def change_game(
     """Apply the changes sent; a label list sent replaces the game's current one. The
     fields' rules hold for the game as it will be: a new min_players above the stored
     max_players is refused here, naming the field, before anything is written."""
+    require(principal, Permission.EDIT_CATALOG)
     game = _game_at(uow, game_id, expected_version)
     values = dict(changes)
     stored = {name: getattr(game, name) for name in GAME_RULES.fields}
@@ -77,12 +81,14 @@ def remove_game(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a game (its labels stay, carried by one game fewer)."""
+    require(principal, Permission.EDIT_CATALOG)
     uow.games.delete(_game_at(uow, game_id, expected_version))
     uow.commit()
 
 
 def add_label(uow: UnitOfWork, principal: Principal, kind: LabelKind, name: str) -> Label:
     """Add a label of this kind; its slug follows from the name."""
+    require(principal, Permission.EDIT_CATALOG)
     label: Label = uow.labels(kind).add(LABEL_MODELS[kind](name=name))
     uow.commit()
     return label
@@ -98,6 +104,7 @@ def rename_label(
     expected_version: ExpectedVersion | None,
 ) -> Label:
     """Rename a label; every game carrying it reads the new name (and gets a new version tag)."""
+    require(principal, Permission.EDIT_CATALOG)
     label = _label_at(uow, kind, label_id, expected_version)
     uow.labels(kind).update(label, {"name": name})
     uow.commit()
@@ -113,6 +120,7 @@ def remove_label(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a label no game carries; one still in use is refused, naming how many use it."""
+    require(principal, Permission.EDIT_CATALOG)
     label = _label_at(uow, kind, label_id, expected_version)
     in_use = label.game_count
     if in_use:

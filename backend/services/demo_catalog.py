@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from backend.domain.labels import LABEL_KINDS
+from backend.domain.permissions import Permission, require
 from backend.domain.principal import Principal
 from backend.models import Game
 from backend.services.unit_of_work import UnitOfWork
@@ -61,6 +62,7 @@ def seed_demo_catalog(uow: UnitOfWork, principal: Principal) -> int:
 
     A catalog that already holds games is left alone, so running this twice adds nothing.
     """
+    require(principal, Permission.EDIT_CATALOG)
     if uow.games.count() > 0:
         return 0
     labels = {

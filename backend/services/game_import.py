@@ -22,6 +22,7 @@ from typing import Any, TextIO, TypeVar
 from backend.db.locks import LockHeld
 from backend.domain.games import GAME_RULES
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.domain.permissions import Permission, require
 from backend.domain.principal import Principal
 from backend.domain.versions import BulkUpdate
 from backend.models import Game
@@ -112,6 +113,7 @@ def import_games(
     after each batch with the bytes of the file read in it. A database failure stops the
     import with the domain error, after the batches already committed. One import writes
     to a database at a time: ImportAlreadyRunning, before anything is read, when another is."""
+    require(principal, Permission.EDIT_CATALOG)
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ImportOptionsError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
     if rejects_path.resolve() == source.resolve():

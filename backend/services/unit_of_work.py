@@ -15,10 +15,13 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
+from backend.domain.accounts import Role
+from backend.domain.audit import AuditQuery
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, Game, User
+from backend.models import ApiToken, AuditLog, Game, User
 from backend.models.labels import Label
+from backend.repositories.base import Page
 
 LabelT = TypeVar("LabelT", bound=Label)
 
@@ -112,7 +115,15 @@ class UserStore(Protocol):
         """The user whose normalised email (email_key of backend.domain.accounts) is `key`."""
         ...
 
-    def count_active_admins(self) -> int: ...
+    def count_active_admins(self, *, lock: bool = False) -> int:
+        """How many active admins there are; `lock` holds their rows until the end."""
+        ...
+
+    def page(
+        self, *, role: Role | None, active: bool | None, page: int, page_size: int
+    ) -> Page[User]:
+        """One page of the accounts with this role and active flag (None: any), by email."""
+        ...
 
     def add(self, entity: User) -> User: ...
 
@@ -128,7 +139,20 @@ class ApiTokenStore(Protocol):
 
     def by_hash(self, token_hash: str) -> ApiToken | None: ...
 
+    def with_user_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """The token with this hash and its user, in one statement."""
+        ...
+
+    def record_use(self, token_id: UUID, at: datetime, *, unless_since: datetime) -> None:
+        """Note the token's use at `at` unless one since `unless_since` is noted already;
+        bookkeeping, neither versioned nor audited."""
+        ...
+
     def of_user(self, user_id: UUID) -> Sequence[ApiToken]: ...
+
+    def page_of_user(self, user_id: UUID, *, page: int, page_size: int) -> Page[ApiToken]:
+        """One page of the user's tokens, newest first."""
+        ...
 
     def revoke_all_of_user(self, user_id: UUID, at: datetime, *, keep: Any = None) -> int:
         """Revoke the user's unrevoked tokens but the one whose id is `keep`; how many."""
@@ -137,6 +161,14 @@ class ApiTokenStore(Protocol):
     def add(self, entity: ApiToken) -> ApiToken: ...
 
     def update(self, entity: ApiToken, changes: Mapping[str, Any]) -> ApiToken: ...
+
+
+class AuditLogStore(Protocol):
+    """The audit trail, for reading (the Unit of Work writes it on every flush)."""
+
+    def search(self, query: AuditQuery, *, page: int, page_size: int) -> Page[AuditLog]:
+        """One page of the entries matching every filter of the query, newest first."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -150,6 +182,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_tokens(self) -> ApiTokenStore: ...
+
+    @property
+    def audit_log(self) -> AuditLogStore: ...
 
     def labels(self, kind: LabelKind) -> LabelStore[Any]:
         """The labels of one kind."""

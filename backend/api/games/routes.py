@@ -10,11 +10,14 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
+from backend.api.access import current_principal
+from backend.api.audit.routes import add_history_route
 from backend.api.extensions import Blueprint
 from backend.api.games.schemas import GameCreate, GameListArguments, GameOut, GamePatch
-from backend.api.uow import current_principal, get_uow
+from backend.api.uow import get_uow
 from backend.domain.games import game_version_tag
 from backend.domain.labels import LABEL_KINDS
+from backend.domain.permissions import Permission
 from backend.domain.versions import VersionTag
 from backend.models import Game
 from backend.repositories.games import GameFilters, GameView, SortKey
@@ -52,6 +55,7 @@ def filters_from(arguments: dict[str, Any]) -> GameFilters:
 class Games(MethodView):
     # No ETag on lists: flask-smorest would serialise every page a second time to hash it,
     # for nothing but a 304 on an unchanged page. Each game has its own.
+    @blp.public
     @blp.arguments(GameListArguments, location="query")
     @blp.response(200, GameOut(many=True))
     @blp.paginate()
@@ -71,6 +75,7 @@ class Games(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @blp.requires(Permission.EDIT_CATALOG)
     @blp.creates(GameCreate, GameOut, GAME_PATH, "game_id")
     def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
         """Add a game, with its categories and tags."""
@@ -81,6 +86,7 @@ class Games(MethodView):
 
 @blp.route("/<uuid:game_id>")
 class GameById(MethodView):
+    @blp.public
     @blp.reads_one(GameOut, GAME_PATH, "game_id")
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
@@ -88,6 +94,7 @@ class GameById(MethodView):
         blp.set_etag(view_version(game))
         return game
 
+    @blp.requires(Permission.EDIT_CATALOG)
     @blp.changes(GamePatch(partial=True), GameOut, GAME_PATH, "game_id")
     def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
         """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
@@ -96,9 +103,13 @@ class GameById(MethodView):
         blp.set_etag(catalog.game_version(game))
         return game
 
+    @blp.requires(Permission.EDIT_CATALOG)
     @blp.removes()
     def delete(self, game_id: UUID) -> None:
         """Remove a game; needs the game's ETag in If-Match."""
         catalog.remove_game(
             get_uow(), current_principal(), game_id, expected_version=blp.expected_version()
         )
+
+
+add_history_route(blp, "/<uuid:game_id>/history", Game.__tablename__, "game")

@@ -10,10 +10,12 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
+from backend.api.access import current_principal
 from backend.api.extensions import Blueprint
 from backend.api.labels.schemas import LabelIn, LabelListArguments, LabelOut
-from backend.api.uow import current_principal, get_uow
+from backend.api.uow import get_uow
 from backend.domain.labels import LabelKind
+from backend.domain.permissions import Permission
 from backend.models.labels import Label
 from backend.services import catalog
 
@@ -35,6 +37,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
 
     @blp.route("")
     class Labels(MethodView):
+        @blp.public
         @blp.etag
         @blp.arguments(LabelListArguments, location="query")
         @blp.response(200, schema_out(many=True))
@@ -51,6 +54,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
             pagination_parameters.item_count = page.total
             return page.items
 
+        @blp.requires(Permission.EDIT_CATALOG)
         @blp.creates(schema_in, schema_out, item_path, "label_id")
         @blp.doc(summary=f"Add a {singular}; its slug follows from the name.")
         def post(self, new_label: dict[str, Any]) -> tuple[Label, dict[str, str]]:
@@ -60,6 +64,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
 
     @blp.route("/<uuid:label_id>")
     class LabelById(MethodView):
+        @blp.public
         @blp.reads_one(schema_out, item_path, "label_id")
         @blp.doc(summary=f"Get a {singular}.")
         def get(self, label_id: UUID) -> Label:
@@ -67,6 +72,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
             blp.set_etag(catalog.label_version(label))
             return label
 
+        @blp.requires(Permission.EDIT_CATALOG)
         @blp.changes(schema_in, schema_out, item_path, "label_id")
         @blp.doc(summary=f"Rename a {singular}; needs its ETag in If-Match.")
         def patch(self, changes: dict[str, Any], label_id: UUID) -> Label:
@@ -78,6 +84,7 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
             blp.set_etag(catalog.label_version(label))
             return label
 
+        @blp.requires(Permission.EDIT_CATALOG)
         @blp.removes(HTTPStatus.CONFLICT)
         @blp.doc(summary=f"Remove a {singular} no game carries (409 otherwise); needs If-Match.")
         def delete(self, label_id: UUID) -> None:

@@ -1,0 +1,102 @@
+"""What the account endpoints accept and return: never a password or its hash."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from backend.api.schemas import NOT_BLANK_PATTERN, AuditedOut, ListArguments, Schema, Text
+from backend.domain.accounts import (
+    DISPLAY_NAME_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    Role,
+)
+
+ROLES = [role.value for role in Role]
+
+
+def email_field(*, required: bool = False) -> Text:
+    return Text(
+        required=required,
+        validate=validate.Length(max=EMAIL_MAX_LENGTH),
+        metadata={"maxLength": EMAIL_MAX_LENGTH, "example": "ann@example.org"},
+    )
+
+
+def password_field(description: str) -> Text:
+    return Text(
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=PASSWORD_MAX_LENGTH),
+        metadata={"description": description, "maxLength": PASSWORD_MAX_LENGTH},
+    )
+
+
+def display_name_field(description: str = "The name others see.") -> Text:
+    return Text(
+        pattern=NOT_BLANK_PATTERN,
+        validate=validate.Length(max=DISPLAY_NAME_MAX_LENGTH),
+        metadata={
+            "maxLength": DISPLAY_NAME_MAX_LENGTH,
+            "example": "Ann",
+            "description": description,
+        },
+    )
+
+
+ROLE_DESCRIPTION = (
+    "admin: manages accounts and everything else; organizer: changes the catalog and runs "
+    "events; member: takes part."
+)
+
+
+def role_field(*, dump_only: bool = False, load_default: Role | None = None) -> fields.Enum[Role]:
+    if load_default is not None:
+        return fields.Enum(
+            Role,
+            by_value=True,
+            load_default=load_default,
+            metadata={"description": ROLE_DESCRIPTION},
+        )
+    return fields.Enum(
+        Role, by_value=True, dump_only=dump_only, metadata={"description": ROLE_DESCRIPTION}
+    )
+
+
+class UserOut(AuditedOut):
+    """An account as its owner and the admins see it."""
+
+    id = fields.UUID(dump_only=True)
+    email = fields.String(dump_only=True, metadata={"example": "ann@example.org"})
+    display_name = fields.String(dump_only=True, metadata={"example": "Ann"})
+    role = role_field(dump_only=True)
+    is_active = fields.Boolean(
+        dump_only=True, metadata={"description": "A deactivated account cannot sign in."}
+    )
+
+
+class UserCreate(Schema):
+    """A new account, made by an admin."""
+
+    email = email_field(required=True)
+    password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.")
+    display_name = display_name_field("The name others see (default: the email).")
+    role = role_field(load_default=Role.MEMBER)
+
+
+class UserPatch(Schema):
+    """What an admin may change of an account (the email and password are its owner's)."""
+
+    display_name = display_name_field()
+    role = role_field()
+    is_active = fields.Boolean(
+        metadata={"description": "false deactivates (its tokens stop working at once)."}
+    )
+
+
+class UserListArguments(ListArguments):
+    """Accounts are listed by email."""
+
+    role = role_field()
+    active = fields.Boolean()
