@@ -17,7 +17,7 @@ from backend.models import ApiToken, User
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services.accounts import token_hash
 
-TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account's
+TEST_PASSWORD = "correct horse battery staple"
 # Cheap parameters: what is under test never depends on the hashing's cost.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 

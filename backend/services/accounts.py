@@ -52,7 +52,7 @@ CHANGEABLE_BY_ADMIN = frozenset({"display_name", "role", "is_active"})
 # A token's last use is written at most this often: a busy client's every request would
 # otherwise be a write.
 TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
-INVALID_TOKEN = (  # noqa: S105 - a message, not a secret
+SIGN_IN_AGAIN = (
     "The bearer token is unknown, expired or revoked, or its account is deactivated; "
     "sign in again (POST /api/v1/auth/tokens)."
 )
@@ -143,10 +143,10 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
     # The lookup compared the hash already; this keeps the comparison in constant time
     # whatever the database did.
     if found is None or not hmac.compare_digest(found[0].token_hash, digest):
-        raise NotSignedIn(INVALID_TOKEN, credentials_sent=True)
+        raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
     token, user = found
     if token.revoked_at is not None or token.expires_at <= now or not user.is_active:
-        raise NotSignedIn(INVALID_TOKEN, credentials_sent=True)
+        raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY:
         uow.api_tokens.record_use(token.id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
         uow.commit()
