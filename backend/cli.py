@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask --app wsgi seed-demo`, `import-games PATH`, `create-admin EMAIL`."""
+"""Flask CLI commands: `flask --app wsgi seed-demo`, `import-games PATH`, `create-admin EMAIL`;
+each acts as a named system actor, `--actor NAME` to name another."""
 
 from __future__ import annotations
 
@@ -21,11 +22,16 @@ from backend.domain.accounts import Role, password_problem
 from backend.domain.errors import DomainError
 from backend.domain.principal import Principal
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
-from backend.services.accounts import create_user
+from backend.services.accounts import (
+    DEMO_ORGANIZER_EMAIL,
+    create_demo_organizer,
+    create_user,
+)
 from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
 from backend.services.game_import import (
     DEFAULT_BATCH_SIZE,
+    IMPORTER,
     MAX_BATCH_SIZE,
     ImportOptionsError,
     import_games,
@@ -72,6 +78,26 @@ def environment_without_flask_dotenv(environ: Mapping[str, str] | None = None) -
     }
 
 
+def actor_option(default: Principal) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`--actor NAME`: the system actor the command's audit rows name (default: the
+    command's own name)."""
+
+    def to_principal(_context: click.Context, _parameter: click.Parameter, name: str) -> Principal:
+        try:
+            return Principal.system(name)
+        except DomainError as error:
+            raise click.BadParameter(error.message.removeprefix("actor: ")) from None
+
+    return click.option(
+        "--actor",
+        "principal",
+        default=default.name,
+        show_default=True,
+        callback=to_principal,
+        help="The name the audit trail records for this run's changes.",
+    )
+
+
 def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
     """Stop a command, with what to do, when its database is unreachable or not at the
     migrations' head, before it reads a table that may not be there."""
@@ -98,17 +124,35 @@ def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
 
 
 @click.command("seed-demo")
+@actor_option(SEEDER)
 @with_appcontext
 @needs_migrated_database
-def seed_demo() -> None:
-    """Load about 30 well-known games into an empty catalog (does nothing otherwise)."""
-    with SqlAlchemyUnitOfWork(app_state(current_app).session_factory, actor=SEEDER.name) as uow:
-        added = seed_demo_catalog(uow, SEEDER)
+def seed_demo(principal: Principal) -> None:
+    """Load about 30 well-known games into an empty catalog (does nothing otherwise) and,
+    outside production, create the demo organizer account, printing its password once."""
+    state = app_state(current_app)
+    with SqlAlchemyUnitOfWork(state.session_factory, actor=principal.name) as uow:
+        added = seed_demo_catalog(uow, principal)
         total = uow.games.count()
     if added:
         click.echo(f"Added {added} demo games.")
     else:
         click.echo(f"The catalog already has {total} games; demo data not loaded.")
+    if state.settings.is_production:
+        click.echo("APP_ENV=production: no demo account is created.")
+        return
+    with SqlAlchemyUnitOfWork(state.session_factory, actor=principal.name) as uow:
+        created = create_demo_organizer(uow, principal)
+    if created is None:
+        click.echo(
+            f"The demo organizer {DEMO_ORGANIZER_EMAIL} exists; its password was shown "
+            "when it was created."
+        )
+    else:
+        click.echo(
+            f"Demo organizer account (development only): {DEMO_ORGANIZER_EMAIL} with the "
+            f"password {created}\nIt is shown this once; sign in with POST /api/v1/auth/tokens."
+        )
 
 
 @click.command("import-games")
@@ -121,6 +165,7 @@ def seed_demo() -> None:
     help="Rows per transaction: an interruption loses at most one batch.",
 )
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@actor_option(IMPORTER)
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -134,7 +179,12 @@ def seed_demo() -> None:
 @with_appcontext
 @needs_migrated_database
 def import_games_command(
-    path: Path, batch_size: int, dry_run: bool, rejects: Path | None, progress: bool | None
+    path: Path,
+    batch_size: int,
+    dry_run: bool,
+    principal: Principal,
+    rejects: Path | None,
+    progress: bool | None,
 ) -> None:
     """Import or update games from a board-game database export (bgg_dataset.csv format).
 
@@ -153,6 +203,7 @@ def import_games_command(
             summary = import_games(
                 partial(SqlAlchemyUnitOfWork, app_state(current_app).session_factory),
                 path,
+                principal=principal,
                 rejects_path=rejects,
                 batch_size=batch_size,
                 dry_run=dry_run,
@@ -174,9 +225,10 @@ def import_games_command(
 @click.command("create-admin")
 @click.argument("email")
 @click.option("--display-name", help="The name others see (default: the email).")
+@actor_option(ADMIN_CREATOR)
 @with_appcontext
 @needs_migrated_database
-def create_admin(email: str, display_name: str | None) -> None:
+def create_admin(email: str, display_name: str | None, principal: Principal) -> None:
     """Create an admin account with this EMAIL.
 
     The password is read from GAMENIGHT_ADMIN_PASSWORD when it is set, or asked for twice
@@ -193,9 +245,9 @@ def create_admin(email: str, display_name: str | None) -> None:
             password = None
     session_factory = app_state(current_app).session_factory
     try:
-        with SqlAlchemyUnitOfWork(session_factory, actor=ADMIN_CREATOR.name) as uow:
+        with SqlAlchemyUnitOfWork(session_factory, actor=principal.name) as uow:
             user = create_user(
-                uow, ADMIN_CREATOR, email, password, display_name=display_name, role=Role.ADMIN
+                uow, principal, email, password, display_name=display_name, role=Role.ADMIN
             )
     except DomainError as error:
         raise click.ClickException(error.message) from None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from backend.domain.accounts import Role
+from backend.domain.errors import DomainRuleError
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,25 @@ class Principal:
     def of_user(cls, user_id: UUID, role: Role) -> Principal:
         return cls(user_principal_name(user_id), user_id, Role(role))
 
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """A named system process (`--actor` of a command); DomainRuleError for a name that
+        is blank, too long, or could be taken for a user or for anonymous."""
+        name = name.strip()
+        problem = None
+        if not name:
+            problem = "Must not be blank."
+        elif len(name) > SYSTEM_NAME_MAX_LENGTH:
+            problem = f"Must be at most {SYSTEM_NAME_MAX_LENGTH} characters long."
+        elif name.startswith(USER_PREFIX) or name == ANONYMOUS_NAME:
+            problem = (
+                f"Must not start with {USER_PREFIX!r} or be {ANONYMOUS_NAME!r}: those name "
+                "users and anonymous callers."
+            )
+        if problem is not None:
+            raise DomainRuleError(f"actor: {problem}", fields={"actor": [problem]})
+        return cls(name)
+
     @property
     def is_system(self) -> bool:
         return self.user_id is None and self != ANONYMOUS
@@ -34,11 +54,17 @@ class Principal:
         return self.role is Role.ADMIN
 
 
+USER_PREFIX = "user:"
+ANONYMOUS_NAME = "anonymous"
+# The audit columns' width (ACTOR_MAX_LENGTH of the models) less room to spare.
+SYSTEM_NAME_MAX_LENGTH = 64
+
+
 def user_principal_name(user_id: UUID) -> str:
-    return f"user:{user_id}"
+    return f"{USER_PREFIX}{user_id}"
 
 
-# Until accounts arrive, every HTTP request acts as this one.
-ANONYMOUS = Principal("anonymous")
+# An HTTP request without a token.
+ANONYMOUS = Principal(ANONYMOUS_NAME)
 # Commands run by an operator (the CLI, the importer) name themselves; this is the default.
 SYSTEM = Principal("system")

@@ -47,6 +47,8 @@ from backend.services.unit_of_work import UnitOfWork
 DEFAULT_HASHER = PasswordHasher()  # argon2id with argon2-cffi's (RFC 9106 low-memory) defaults
 TOKEN_BYTES = 32  # 256 bits: past guessing, so a plain SHA-256 of it is a safe lookup key
 DUPLICATE_EMAIL = "Another account already has this email."
+DEMO_ORGANIZER_EMAIL = "organizer@example.org"
+DEMO_PASSWORD_BYTES = 12  # 16 URL-safe characters: past the 12-character minimum
 # What the admin endpoint may change of an account; the email and password are the user's.
 CHANGEABLE_BY_ADMIN = frozenset({"display_name", "role", "is_active"})
 # A token's last use is written at most this often: a busy client's every request would
@@ -93,6 +95,24 @@ def create_user(
     )
     uow.commit()
     return user
+
+
+def create_demo_organizer(uow: UnitOfWork, principal: Principal) -> str | None:
+    """The demo organizer account (DEMO_ORGANIZER_EMAIL) with a new random password, which
+    is returned to be shown once; None, changing nothing, when the account exists. For a
+    first look in development: callers never run it in production."""
+    if uow.users.get_by_email(email_key(DEMO_ORGANIZER_EMAIL)) is not None:
+        return None
+    password = secrets.token_urlsafe(DEMO_PASSWORD_BYTES)
+    create_user(
+        uow,
+        principal,
+        DEMO_ORGANIZER_EMAIL,
+        password,
+        display_name="Demo organizer",
+        role=Role.ORGANIZER,
+    )
+    return password
 
 
 def sign_in(
