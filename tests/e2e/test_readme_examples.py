@@ -1,5 +1,10 @@
 """The shell examples of README and the docs pages, run as written against a server started
-the way `make run` starts it: a fresh one for each page."""
+the way `make run` starts it: a fresh one for each page.
+
+They run in the project's directory with the server's settings in the environment, as a
+reader's shell after `make run` would (so `make create-admin` works there as written); the
+one thing a reader fills in, the demo organizer's password that `make run` printed, is
+filled in from what seed-demo printed."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +35,19 @@ EXPECTED_STATUS = re.compile(r"^# (HTTP/1\.1 \d{3}\b.*)$", re.MULTILINE)
 PRINTED_STATUS = re.compile(r"HTTP/1\.1 \d{3}\b[^\r\n]*")
 SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 BLOCK_MARKER = "--- example block {} ---"
+# Where a page asks the reader to paste the password `make run` printed.
+DEMO_PASSWORD_PLACEHOLDER = "PASTE-THE-PRINTED-PASSWORD"
+PRINTED_DEMO_PASSWORD = re.compile(r"organizer@example\.org with the password (\S+)")
+
+
+@dataclass(frozen=True)
+class MakeRunServer:
+    """A server as `make run` leaves it, the environment its shell has, and the demo
+    organizer's password as seed-demo printed it."""
+
+    server: RunningServer
+    environment: dict[str, str]
+    demo_password: str
 
 
 def shell_blocks(page: Path) -> list[str]:
@@ -49,22 +68,26 @@ def page_id(page: Path) -> str:
 
 
 @contextmanager
-def make_run_server(scratch: Path) -> Iterator[RunningServer]:
-    """What `make run` does, on a fresh SQLite file: migrate, load the demo games, serve."""
+def make_run_server(scratch: Path) -> Iterator[MakeRunServer]:
+    """What `make run` does, on a fresh SQLite file: migrate, load the demo data, serve."""
     settings = {"ENV_FILE": "", "APP_ENV": "development"}
     settings["DATABASE_URL"] = f"sqlite:///{scratch / 'gamenight.db'}"
     environment = {**os.environ, **settings}
+    printed = ""
     for command in (["alembic", "upgrade", "head"], ["flask", "--app", "wsgi", "seed-demo"]):
-        subprocess.run(
+        printed = subprocess.run(
             [sys.executable, "-m", *command],
             cwd=PROJECT_ROOT,
             env=environment,
             check=True,
             capture_output=True,
+            text=True,
             timeout=120,
-        )
+        ).stdout
+    password = PRINTED_DEMO_PASSWORD.search(printed)
+    assert password is not None, f"seed-demo printed no demo organizer password:\n{printed}"
     with serving(settings, scratch / "gunicorn.log") as server:
-        yield server
+        yield MakeRunServer(server, environment, password.group(1))
 
 
 def test_readme_and_the_api_page_have_examples_with_statuses() -> None:
@@ -95,14 +118,16 @@ def test_examples_work_verbatim(page: Path, tmp_path: Path) -> None:
     script = ["set -euo pipefail"]
     for number, block in enumerate(blocks):
         script += [f"echo '{BLOCK_MARKER.format(number)}'", block]
-    with make_run_server(tmp_path) as server:
+    with make_run_server(tmp_path) as running:
+        text = "\n".join(script).replace(README_BASE_URL, running.server.base_url)
         result = subprocess.run(
-            ["bash", "-c", "\n".join(script).replace(README_BASE_URL, server.base_url)],
-            cwd=tmp_path,
+            ["bash", "-c", text.replace(DEMO_PASSWORD_PLACEHOLDER, running.demo_password)],
+            cwd=PROJECT_ROOT,
+            env=running.environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=60,
+            timeout=180,
             check=False,
         )
     output = result.stdout
