@@ -30,6 +30,7 @@ from backend.models.audit import AuditContext
 from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
+from backend.repositories.sign_in import SignInThrottleRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,7 @@ class SqlAlchemyUnitOfWork:
     tags = Registered(TagRepository)
     users = Registered(UserRepository)
     api_tokens = Registered(ApiTokenRepository)
+    sign_in_throttles = Registered(SignInThrottleRepository)
 
     session: Session
 
