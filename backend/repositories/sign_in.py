@@ -10,6 +10,7 @@ from sqlalchemy import Insert, Table, delete, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backend.domain.errors import DatabaseUnavailable
 from backend.models import SignInThrottle
 
 # The table, not the class: statements on it are Core, which no flush (and so no audit) sees.
@@ -17,6 +18,8 @@ THROTTLES = cast(Table, SignInThrottle.__table__)
 # Stale rows one prune deletes at most: enough to keep pace with the failures that make
 # them (one each), few enough that a prune stays a short transaction.
 PRUNE_BATCH = 100
+# Each retry needs another sign-in for the same email to succeed meanwhile: rare twice.
+LOCK_ATTEMPTS = 3
 
 
 class SignInThrottleRepository:
@@ -35,13 +38,15 @@ class SignInThrottleRepository:
         On PostgreSQL and MariaDB that is the row lock; SQLite has no row locks, but the
         insert-if-absent takes its write lock, which every writer of the file waits for.
         """
-        self.session.execute(self._insert_if_absent(key))
-        row = self.session.execute(
-            select(THROTTLES.c.recent_failures)
-            .where(THROTTLES.c.email_key == key)
-            .with_for_update()
-        ).one()
-        return [datetime.fromisoformat(stamp) for stamp in row.recent_failures]
+        locked = select(THROTTLES.c.recent_failures).where(THROTTLES.c.email_key == key)
+        for _ in range(LOCK_ATTEMPTS):
+            self.session.execute(self._insert_if_absent(key))
+            stamps = self.session.scalar(locked.with_for_update())
+            # None: a sign-in that held the row succeeded and deleted it while this one
+            # waited for its lock (PostgreSQL then finds no row); make it again.
+            if stamps is not None:
+                return [datetime.fromisoformat(stamp) for stamp in stamps]
+        raise DatabaseUnavailable("sign-ins for this email keep colliding; try again")
 
     def record_failure(self, key: str, failures_to_keep: Sequence[datetime], at: datetime) -> None:
         """Store these as `key`'s recent failures, `at` the newest (locked_failures first)."""

@@ -6,6 +6,7 @@ PostgreSQL and MariaDB twenty concurrent attempts cannot slip past the count."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -183,3 +184,33 @@ def test_twenty_concurrent_wrong_attempts_cannot_slip_past_the_count(
     assert stored(session_factory)["ann@example.org"][0] == SIGN_IN_FAILURE_LIMIT
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditLog)) == 1
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_row_deleted_while_an_attempt_waits_for_its_lock_is_made_again(
+    session_factory: Factory, roomy_engine: Engine
+) -> None:
+    factory = make_session_factory(roomy_engine)
+    with SqlAlchemyUnitOfWork(factory) as holder:
+        holder.sign_in_throttles.locked_failures("ann@example.org")
+        holder.sign_in_throttles.record_failure(
+            "ann@example.org", [datetime.now(UTC)], datetime.now(UTC)
+        )
+        holder.commit()
+        holder.sign_in_throttles.locked_failures("ann@example.org")
+
+        def wait_for_the_lock() -> list[datetime]:
+            with SqlAlchemyUnitOfWork(factory) as waiter:
+                failures = waiter.sign_in_throttles.locked_failures("ann@example.org")
+                waiter.commit()
+                return failures
+
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            waiting = executor.submit(wait_for_the_lock)
+            time.sleep(0.5)  # long enough for the waiter to block on the row lock
+            assert not waiting.done()
+            # A success elsewhere: the row goes while the waiter waits for it.
+            holder.sign_in_throttles.clear("ann@example.org")
+            holder.commit()
+            assert waiting.result(timeout=10) == []
+    assert stored(session_factory)["ann@example.org"][0] == 0
