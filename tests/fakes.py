@@ -317,6 +317,31 @@ class FakeApiTokenRepository:
         return entity
 
 
+class FakeSignInThrottleRepository:
+    """The recent failed sign-ins, kept in a dict by key as (failures, last failed at);
+    `locked` lists the keys locked_failures was asked for, in order."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[tuple[datetime, ...], datetime]] = {}
+        self.locked: list[str] = []
+
+    def locked_failures(self, key: str) -> list[datetime]:
+        self.locked.append(key)
+        return list(self.stored[key][0]) if key in self.stored else []
+
+    def record_failure(self, key: str, failures_to_keep: Sequence[datetime], at: datetime) -> None:
+        self.stored[key] = (tuple(failures_to_keep), at)
+
+    def clear(self, key: str) -> None:
+        self.stored.pop(key, None)
+
+    def prune(self, before: datetime) -> int:
+        stale = [key for key, (_failures, last) in self.stored.items() if last < before]
+        for key in stale:
+            del self.stored[key]
+        return len(stale)
+
+
 def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) -> None:
     forbidden = set(changes) - updatable
     if forbidden:
@@ -358,7 +383,8 @@ class FakeAuditLogRepository:
 
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
-    committed last (which games, labels, users and tokens exist, and their fields)."""
+    committed last (which games, labels, users and tokens exist, and their fields, and the
+    failed sign-ins recorded)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository()
@@ -367,6 +393,7 @@ class FakeUnitOfWork:
         self.users = FakeUserRepository()
         self.api_tokens = FakeApiTokenRepository(self.users)
         self.audit_log = FakeAuditLogRepository()
+        self.sign_in_throttles = FakeSignInThrottleRepository()
         for game in games:
             self.games.add(game)
         self.commits = 0
@@ -400,6 +427,8 @@ class FakeUnitOfWork:
         self._committed = self._snapshot()
 
     def rollback(self) -> None:
+        # Its values are immutable tuples: a copy of the dict is a snapshot.
+        self.sign_in_throttles.stored = dict(self._committed_throttles)
         for store, kept in zip(self._stores, self._committed, strict=True):
             store.stored = {entity.id: entity for entity in kept}
             for entity in kept:
@@ -410,6 +439,7 @@ class FakeUnitOfWork:
                 entity.__dict__.update(fields)
 
     def _snapshot(self) -> list[list[Any]]:
+        self._committed_throttles = dict(self.sign_in_throttles.stored)
         kept = [list(store.stored.values()) for store in self._stores]
         self._fields = {
             id(entity): {

@@ -36,6 +36,7 @@ from backend.domain.errors import (
     NotFoundError,
     NotSignedIn,
     PermissionDenied,
+    SignInThrottled,
     StaleObjectError,
 )
 from backend.domain.permissions import Permission
@@ -56,6 +57,7 @@ STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
     BrokenReferenceError: HTTPStatus.CONFLICT,
     StaleObjectError: HTTPStatus.PRECONDITION_FAILED,
     PermissionDenied: HTTPStatus.FORBIDDEN,
+    SignInThrottled: HTTPStatus.TOO_MANY_REQUESTS,
     DomainRuleError: HTTPStatus.UNPROCESSABLE_ENTITY,
     DatabaseUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
 }
@@ -537,6 +539,8 @@ def handle_domain_error(error: DomainError) -> tuple[dict[str, Any], int, dict[s
     headers = {}
     if isinstance(error, NotSignedIn):
         headers["WWW-Authenticate"] = www_authenticate(error)
+    if isinstance(error, SignInThrottled):
+        headers["Retry-After"] = str(error.retry_after_seconds)
     if isinstance(error, DatabaseUnavailable):
         headers["Retry-After"] = str(error.retry_after_seconds)
         failed_at = f" at the {error.failed_at}" if error.failed_at else ""

@@ -1,8 +1,10 @@
-"""Accounts' rules: roles, the password rule, how emails compare, and how long a token lives."""
+"""Accounts' rules: roles, the password rule, how emails compare, how long a token lives,
+and how many failed sign-ins an email may have before it waits."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from backend.domain.errors import DomainRuleError
@@ -25,6 +27,10 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 1024
 DEFAULT_TOKEN_DAYS = 30
 MAX_TOKEN_DAYS = 365
+# Five tries in a quarter of an hour is plenty for a person; it makes guessing a password
+# online hopeless (20 guesses an hour per email).
+SIGN_IN_FAILURE_LIMIT = 5
+SIGN_IN_WINDOW = timedelta(minutes=15)
 
 USER_RULES = RowRules(
     not_blank=("email", "email_key", "display_name"),
@@ -70,6 +76,38 @@ def email_key(email: str) -> str:
         message = f"Longer than maximum length {EMAIL_MAX_LENGTH}."
         raise DomainRuleError(f"email: {message}", fields={"email": [message]})
     return key
+
+
+def throttle_key(email: str) -> str:
+    """The key failed sign-ins of `email` are counted under: its email_key, or for text that
+    is no email, its stripped, casefolded form, cut to the longest email (it is only a key,
+    and a cut one still counts every attempt that shares it)."""
+    try:
+        return email_key(email)
+    except DomainRuleError:
+        return email.strip().casefold()[:EMAIL_MAX_LENGTH]
+
+
+def recent(failures: Iterable[datetime], now: datetime) -> list[datetime]:
+    """The failures still inside the sliding window that ends at `now`, oldest first, at
+    most the last SIGN_IN_FAILURE_LIMIT of them: all the throttle needs to keep."""
+    # A failure stamped after `now` (another host's clock runs ahead) still counts.
+    inside = sorted(failure for failure in failures if failure > now - SIGN_IN_WINDOW)
+    return inside[-SIGN_IN_FAILURE_LIMIT:]
+
+
+def sign_in_wait(failures: Iterable[datetime], now: datetime) -> timedelta | None:
+    """None when an email may try to sign in at `now`; otherwise how long until the oldest
+    of its last SIGN_IN_FAILURE_LIMIT failures leaves the window, and it may try again."""
+    inside = recent(failures, now)
+    if len(inside) < SIGN_IN_FAILURE_LIMIT:
+        return None
+    return inside[0] + SIGN_IN_WINDOW - now
+
+
+def whole_seconds_up(wait: timedelta) -> int:
+    """A wait in whole seconds, rounded up and at least one, as Retry-After states it."""
+    return max(1, -(-wait // timedelta(seconds=1)))
 
 
 def token_lifetime(days: int = DEFAULT_TOKEN_DAYS) -> timedelta:

@@ -63,6 +63,18 @@ class SignInRefused(NotSignedIn):
         super().__init__("Wrong email or password.")
 
 
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins for one email lately: no password is checked until
+    `retry_after_seconds` have passed. The same whether or not the email has an account."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        super().__init__(
+            "Too many failed sign-ins for this email; "
+            f"try again in {self.retry_after_seconds} seconds."
+        )
+
+
 class DomainRuleError(DomainError):
     """A business rule or a row constraint would be broken."""
 

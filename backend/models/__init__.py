@@ -4,6 +4,7 @@ from backend.models.audit import AuditLog
 from backend.models.base import Base
 from backend.models.game import Game
 from backend.models.labels import Category, Label, Tag, game_categories, game_tags
+from backend.models.sign_in import SignInThrottle
 from backend.models.user import ApiToken, User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Category",
     "Game",
     "Label",
+    "SignInThrottle",
     "Tag",
     "User",
     "game_categories",

@@ -31,6 +31,7 @@ from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.audit_log import AuditLogRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
+from backend.repositories.sign_in import SignInThrottleRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class SqlAlchemyUnitOfWork:
     users = Registered(UserRepository)
     api_tokens = Registered(ApiTokenRepository)
     audit_log = Registered(AuditLogRepository)
+    sign_in_throttles = Registered(SignInThrottleRepository)
 
     session: Session
 

@@ -3,7 +3,8 @@
 Passwords are hashed with argon2id (argon2-cffi's defaults, which meet OWASP's advice);
 a service that hashes takes the `hasher`, so tests can hand it cheap parameters. An API
 token's secret is shown once, to the one who signed in: only its SHA-256 is stored, so a
-copy of the database opens no account.
+copy of the database opens no account. Failed sign-ins are counted per email in the
+database, so every worker of every host throttles the same email alike.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -24,10 +25,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from backend.domain.accounts import (
     API_TOKEN_RULES,
     DEFAULT_TOKEN_LIFETIME,
+    SIGN_IN_WINDOW,
     USER_RULES,
     Role,
     check_password,
     email_key,
+    recent,
+    sign_in_wait,
+    throttle_key,
+    whole_seconds_up,
 )
 from backend.domain.errors import (
     DomainRuleError,
@@ -35,6 +41,7 @@ from backend.domain.errors import (
     NotFoundError,
     NotSignedIn,
     SignInRefused,
+    SignInThrottled,
 )
 from backend.domain.permissions import Permission, require
 from backend.domain.principal import Principal
@@ -124,27 +131,34 @@ def sign_in(
     *,
     lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
     hasher: PasswordHasher = DEFAULT_HASHER,
+    now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """A new API token and its secret for the account with this email and password.
 
     SignInRefused, with one message, for an unknown email, a wrong password or a
     deactivated account; an unknown email costs a verification too (against a dummy hash),
-    so the time taken tells no more than the message. A password hashed with weaker
-    parameters than the hasher's is rehashed on the way.
+    so the time taken tells no more than the message. Each refusal is counted against the
+    email (throttle_key of the domain), account or not, and committed; after
+    SIGN_IN_FAILURE_LIMIT of them within SIGN_IN_WINDOW, SignInThrottled, before any
+    password is checked, until the oldest leaves the window. Signing in clears the count.
+    A password hashed with weaker parameters than the hasher's is rehashed on the way.
     """
-    try:
-        key: str | None = email_key(email)
-    except DomainRuleError:
-        key = None  # a malformed email is refused as an unknown one is
-    user = uow.users.get_by_email(key) if key is not None else None
-    if user is None:
-        _verify(hasher, _dummy_hash(hasher), password)
-        raise SignInRefused()
-    if not _verify(hasher, user.password_hash, password) or not user.is_active:
-        raise SignInRefused()
+    now = now or _now()
+    key = throttle_key(email)
+    # Locked until this Unit of Work ends: concurrent attempts for one email take turns,
+    # so they cannot all pass the check before the count catches up.
+    failures = recent(uow.sign_in_throttles.locked_failures(key), now)
+    wait = sign_in_wait(failures, now)
+    if wait is not None:
+        raise SignInThrottled(whole_seconds_up(wait))
+    user = uow.users.get_by_email(key) if _is_email(email) else None
+    stored_hash = _dummy_hash(hasher) if user is None else user.password_hash
+    if not _verify(hasher, stored_hash, password) or user is None or not user.is_active:
+        _refuse(uow, key, failures, now)
     if hasher.check_needs_rehash(user.password_hash):
         uow.users.update(user, {"password_hash": hasher.hash(password)})
-    token, secret = _new_token(uow, user, token_name, lifetime)
+    uow.sign_in_throttles.clear(key)
+    token, secret = _new_token(uow, user, token_name, lifetime, now)
     uow.commit()
     return token, secret
 
@@ -315,7 +329,28 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _new_token(uow: UnitOfWork, user: User, name: str, lifetime: timedelta) -> tuple[ApiToken, str]:
+def _refuse(uow: UnitOfWork, key: str, failures: list[datetime], now: datetime) -> NoReturn:
+    """Count the failure, keep it though the sign-in fails, and refuse."""
+    uow.sign_in_throttles.record_failure(key, recent([*failures, now], now), now)
+    uow.commit()
+    # Housekeeping in a transaction of its own, holding no lock of this attempt's: rows of
+    # emails that stopped failing (sprayed ones too) go, so the table stays small.
+    uow.sign_in_throttles.prune(now - SIGN_IN_WINDOW)
+    uow.commit()
+    raise SignInRefused()
+
+
+def _is_email(email: str) -> bool:
+    try:
+        email_key(email)
+    except DomainRuleError:
+        return False
+    return True
+
+
+def _new_token(
+    uow: UnitOfWork, user: User, name: str, lifetime: timedelta, now: datetime
+) -> tuple[ApiToken, str]:
     raise_violations(API_TOKEN_RULES.violations({"name": name}))
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     token = uow.api_tokens.add(
@@ -323,7 +358,7 @@ def _new_token(uow: UnitOfWork, user: User, name: str, lifetime: timedelta) -> t
             user_id=user.id,
             name=name.strip(),
             token_hash=token_hash(secret),
-            expires_at=_now() + lifetime,
+            expires_at=now + lifetime,
         )
     )
     return token, secret

@@ -171,6 +171,28 @@ class AuditLogStore(Protocol):
         ...
 
 
+class SignInThrottleStore(Protocol):
+    """The recent failed sign-ins of each email (backend.domain.accounts' throttle_key)."""
+
+    def locked_failures(self, key: str) -> list[datetime]:
+        """The recorded failures of `key`, oldest first; its record stays locked until the
+        Unit of Work ends, so concurrent attempts for one email take turns."""
+        ...
+
+    def record_failure(self, key: str, failures_to_keep: Sequence[datetime], at: datetime) -> None:
+        """Store these as `key`'s recent failures, `at` the newest."""
+        ...
+
+    def clear(self, key: str) -> None:
+        """Forget `key`'s failures."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Forget the records whose last failure is older than `before`; how many. In a
+        transaction of its own: it never waits for a record another holds."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of work: leaving it rolls back whatever was not committed."""
 
@@ -185,6 +207,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit_log(self) -> AuditLogStore: ...
+
+    @property
+    def sign_in_throttles(self) -> SignInThrottleStore: ...
 
     def labels(self, kind: LabelKind) -> LabelStore[Any]:
         """The labels of one kind."""
