@@ -14,8 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend import create_app
+from backend.config import Settings
 from backend.domain.accounts import SIGN_IN_FAILURE_LIMIT, Role
 from backend.models import ApiToken, User
+from backend.state import app_state
 from tests.accounts import TEST_PASSWORD, Account
 from tests.api.helpers import GAMES, create_game
 from tests.factories import game_fields
@@ -376,3 +379,17 @@ def test_an_expired_token_is_refused(
     with session_factory() as session:
         token = session.scalars(select(ApiToken).where(ApiToken.id == organizer.token_id)).one()
         assert token.revoked_at is None  # expired, not revoked: both refused alike
+
+
+def test_api_token_days_sets_how_long_a_new_token_works(
+    migrated_settings: Settings, organizer: Account
+) -> None:
+    settings = Settings(**{**migrated_settings.__dict__, "api_token_days": 7})
+    short_lived = create_app(settings)
+    try:
+        answer = sign_in(short_lived.test_client(), organizer.email)
+        assert answer.status_code == 201
+        lifetime = datetime.fromisoformat(answer.json["expires_at"]) - datetime.now(UTC)
+        assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7)
+    finally:
+        app_state(short_lived).engine.dispose()
