@@ -234,14 +234,26 @@ def change_password(
     hasher: PasswordHasher = DEFAULT_HASHER,
 ) -> User:
     """Change the signed-in user's own password, given the current one; every token of the
-    user but `keep_token_id` (the one the request came with) is revoked."""
+    user but `keep_token_id` (the one the request came with) is revoked.
+
+    A wrong current password counts as a failed sign-in for the user's email, and the same
+    limit applies (SignInThrottled): a stolen token must not be a way to guess the password
+    at leisure.
+    """
     user = current_user(uow, principal)
+    now = _now()
+    failures = recent(uow.sign_in_throttles.locked_failures(user.email_key), now)
+    wait = sign_in_wait(failures, now)
+    if wait is not None:
+        raise SignInThrottled(whole_seconds_up(wait))
     if not _verify(hasher, user.password_hash, current_password):
+        _count_failure(uow, user.email_key, failures, now)
         problem = "Is not your current password."
         raise DomainRuleError(
             f"current_password: {problem}", fields={"current_password": [problem]}
         )
     check_password(new_password)
+    uow.sign_in_throttles.clear(user.email_key)  # the password was proven, as a sign-in does
     uow.users.update(user, {"password_hash": hasher.hash(new_password)})
     uow.api_tokens.revoke_all_of_user(user.id, _now(), keep=keep_token_id)
     uow.commit()
@@ -331,13 +343,18 @@ def token_hash(secret: str) -> str:
 
 def _refuse(uow: UnitOfWork, key: str, failures: list[datetime], now: datetime) -> NoReturn:
     """Count the failure, keep it though the sign-in fails, and refuse."""
+    _count_failure(uow, key, failures, now)
+    raise SignInRefused()
+
+
+def _count_failure(uow: UnitOfWork, key: str, failures: list[datetime], now: datetime) -> None:
+    """Record a wrong password against the email and commit it, whatever comes next."""
     uow.sign_in_throttles.record_failure(key, recent([*failures, now], now), now)
     uow.commit()
     # Housekeeping in a transaction of its own, holding no lock of this attempt's: rows of
     # emails that stopped failing (sprayed ones too) go, so the table stays small.
     uow.sign_in_throttles.prune(now - SIGN_IN_WINDOW)
     uow.commit()
-    raise SignInRefused()
 
 
 def _is_email(email: str) -> bool:

@@ -393,3 +393,24 @@ def test_api_token_days_sets_how_long_a_new_token_works(
         assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7)
     finally:
         app_state(short_lived).engine.dispose()
+
+
+def test_guessing_the_current_password_is_throttled_like_signing_in(
+    anonymous_client: FlaskClient, organizer: Account
+) -> None:
+    for attempt in range(SIGN_IN_FAILURE_LIMIT):
+        wrong = anonymous_client.put(
+            PASSWORD,
+            json={"current_password": f"guess {attempt} is wrong", "new_password": "x" * 16},
+            headers=organizer.headers,
+        )
+        assert wrong.status_code == 422
+    throttled = anonymous_client.put(
+        PASSWORD,
+        json={"current_password": TEST_PASSWORD, "new_password": "x" * 16},
+        headers=organizer.headers,
+    )
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) >= 1
+    # The same count holds back signing in with that email.
+    assert sign_in(anonymous_client, organizer.email).status_code == 429

@@ -104,10 +104,13 @@ class MyPassword(MethodView):
     @blp.requires(Permission.SIGNED_IN)
     @blp.arguments(PasswordChange)
     @blp.response(204)
-    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.documents_errors(HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE)
     def put(self, change: dict[str, Any]) -> None:
-        """Change your password, giving the current one (422 when it is wrong); every other
-        token of yours is revoked, the one you sent keeps working."""
+        """Change your password, giving the current one; every other token of yours is revoked.
+
+        The token you sent keeps working. A wrong current password is 422, and counts as a
+        failed sign-in for your email (429 after 5 in 15 minutes).
+        """
         accounts.change_password(
             get_uow(),
             current_principal(),
