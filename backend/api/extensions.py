@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -14,7 +15,7 @@ import flask_smorest
 import marshmallow as ma
 from apispec import BasePlugin
 from flask_smorest.exceptions import NotModified
-from flask_smorest.pagination import PaginationMetadataSchema
+from flask_smorest.pagination import PaginationMetadataSchema, PaginationParameters
 from flask_smorest.utils import prepare_response
 from sqlalchemy.exc import SQLAlchemyError
 from webargs import core
@@ -42,6 +43,7 @@ from backend.domain.errors import (
 from backend.domain.permissions import Permission
 from backend.domain.versions import ExpectedVersion, VersionTag
 from backend.models import Base
+from backend.repositories.base import Page
 
 logger = logging.getLogger(__name__)
 
@@ -358,6 +360,31 @@ class Blueprint(flask_smorest.Blueprint):
                 )(func)
             func = self.doc(security=[{BEARER_SCHEME: []}])(func)
             return declare(Access(permission))(func)
+
+        return decorator
+
+    def lists(
+        self, arguments: type[ma.Schema], answer: type[ma.Schema]
+    ) -> Callable[[Callable[..., Page[Any]]], Callable[..., Any]]:
+        """A paginated list: the query parsed with `arguments` (unknown ones 422), answered
+        200 with one page of `answer` and its X-Pagination header (503 documented). The view
+        takes the arguments and flask-smorest's `pagination_parameters` and returns a Page,
+        whose total the header counts."""
+
+        def decorator(view: Callable[..., Page[Any]]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def one_page(
+                *args: Any, pagination_parameters: PaginationParameters, **kwargs: Any
+            ) -> list[Any]:
+                page = view(*args, pagination_parameters=pagination_parameters, **kwargs)
+                pagination_parameters.item_count = page.total
+                return page.items
+
+            func = self.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)(one_page)
+            func = self.paginate()(func)
+            func = self.response(200, answer(many=True))(func)
+            decorated: Callable[..., Any] = self.arguments(arguments, location="query")(func)
+            return decorated
 
         return decorator
 

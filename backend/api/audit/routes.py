@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from backend.api.uow import get_uow
 from backend.domain.audit import AuditQuery
 from backend.domain.permissions import Permission
 from backend.models import AuditLog
+from backend.repositories.base import Page
 from backend.services import audit
 
 blp = Blueprint(
@@ -29,23 +29,18 @@ blp = Blueprint(
 @blp.route("")
 class AuditTrail(MethodView):
     @blp.requires(Permission.READ_AUDIT)
-    @blp.arguments(AuditListArguments, location="query")
-    @blp.response(200, AuditEntryOut(many=True))
-    @blp.paginate()
-    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.lists(AuditListArguments, AuditEntryOut)
     def get(
         self, arguments: dict[str, Any], pagination_parameters: PaginationParameters
-    ) -> list[AuditLog]:
+    ) -> Page[AuditLog]:
         """List recorded changes matching every filter given, newest first."""
-        page = audit.audit_page(
+        return audit.audit_page(
             get_uow(),
             current_principal(),
             AuditQuery(**arguments),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
 
 
 def add_history_route(resource: Blueprint, rule: str, entity_type: str, noun: str) -> None:
@@ -55,10 +50,7 @@ def add_history_route(resource: Blueprint, rule: str, entity_type: str, noun: st
     @resource.route(rule)
     class History(MethodView):
         @resource.requires(Permission.READ_HISTORY)
-        @resource.arguments(HistoryArguments, location="query")
-        @resource.response(200, AuditEntryOut(many=True))
-        @resource.paginate()
-        @resource.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+        @resource.lists(HistoryArguments, AuditEntryOut)
         @resource.doc(
             summary=f"The {noun}'s history: every recorded change, newest first.",
             description=f"Also after the {noun} was removed; empty for an id never used.",
@@ -68,9 +60,9 @@ def add_history_route(resource: Blueprint, rule: str, entity_type: str, noun: st
             _arguments: Any,
             pagination_parameters: PaginationParameters,
             **identifier: UUID,
-        ) -> list[AuditLog]:
+        ) -> Page[AuditLog]:
             (entity_id,) = identifier.values()
-            page = audit.history(
+            return audit.history(
                 get_uow(),
                 current_principal(),
                 entity_type,
@@ -78,5 +70,3 @@ def add_history_route(resource: Blueprint, rule: str, entity_type: str, noun: st
                 page=pagination_parameters.page,
                 page_size=pagination_parameters.page_size,
             )
-            pagination_parameters.item_count = page.total
-            return page.items

@@ -19,6 +19,7 @@ from backend.api.users.schemas import UserOut
 from backend.domain.accounts import token_lifetime
 from backend.domain.permissions import Permission
 from backend.models import ApiToken, User
+from backend.repositories.base import Page
 from backend.services import accounts
 from backend.state import app_state
 
@@ -59,20 +60,15 @@ class Tokens(MethodView):
         return {**_token_fields(token), "token": secret}, NO_STORE
 
     @blp.requires(Permission.SIGNED_IN)
-    @blp.arguments(ListArguments, location="query")
-    @blp.response(200, TokenOut(many=True))
-    @blp.paginate()
-    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
-    def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> list[ApiToken]:
+    @blp.lists(ListArguments, TokenOut)
+    def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> Page[ApiToken]:
         """List your own tokens, newest first (never their secrets)."""
-        page = accounts.tokens_page(
+        return accounts.tokens_page(
             get_uow(),
             current_principal(),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
 
 
 @blp.route("/tokens/<uuid:token_id>")

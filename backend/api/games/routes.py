@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any, cast
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from backend.domain.labels import LABEL_KINDS
 from backend.domain.permissions import Permission
 from backend.domain.versions import VersionTag
 from backend.models import Game
+from backend.repositories.base import Page
 from backend.repositories.games import GameFilters, GameView, SortKey
 from backend.services import catalog
 
@@ -56,24 +56,19 @@ class Games(MethodView):
     # No ETag on lists: flask-smorest would serialise every page a second time to hash it,
     # for nothing but a 304 on an unchanged page. Each game has its own.
     @blp.public
-    @blp.arguments(GameListArguments, location="query")
-    @blp.response(200, GameOut(many=True))
-    @blp.paginate()
-    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.lists(GameListArguments, GameOut)
     def get(
         self, arguments: dict[str, Any], pagination_parameters: PaginationParameters
-    ) -> list[GameView]:
+    ) -> Page[GameView]:
         """List games matching every filter given, by title unless sorted otherwise."""
         sort: str = arguments["sort"]
-        page = get_uow().games.search(
+        return get_uow().games.search(
             filters_from(arguments),
             sort=cast(SortKey, sort.lstrip("-")),
             descending=sort.startswith("-"),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
 
     @blp.requires(Permission.EDIT_CATALOG)
     @blp.creates(GameCreate, GameOut, GAME_PATH, "game_id")

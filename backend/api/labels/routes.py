@@ -17,6 +17,7 @@ from backend.api.uow import get_uow
 from backend.domain.labels import LabelKind
 from backend.domain.permissions import Permission
 from backend.models.labels import Label
+from backend.repositories.base import Page
 from backend.services import catalog
 
 
@@ -39,20 +40,15 @@ def label_blueprint(kind: LabelKind) -> Blueprint:
     class Labels(MethodView):
         @blp.public
         @blp.etag
-        @blp.arguments(LabelListArguments, location="query")
-        @blp.response(200, schema_out(many=True))
-        @blp.paginate()
-        @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+        @blp.lists(LabelListArguments, schema_out)
         @blp.doc(summary=f"List {kind}, by name, with how many games carry each.")
-        def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> list[Label]:
+        def get(self, _arguments: Any, pagination_parameters: PaginationParameters) -> Page[Label]:
             repository = get_uow().labels(kind)
-            page = repository.list(
+            return repository.list(
                 page=pagination_parameters.page,
                 page_size=pagination_parameters.page_size,
                 options=repository.with_game_count,
             )
-            pagination_parameters.item_count = page.total
-            return page.items
 
         @blp.requires(Permission.EDIT_CATALOG)
         @blp.creates(schema_in, schema_out, item_path, "label_id")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from backend.api.uow import get_uow
 from backend.api.users.schemas import UserCreate, UserListArguments, UserOut, UserPatch
 from backend.domain.permissions import Permission
 from backend.models import User
+from backend.repositories.base import Page
 from backend.services import accounts
 
 blp = Blueprint(
@@ -33,15 +33,12 @@ USER_LINKS = ("read", "change")
 @blp.route("")
 class Users(MethodView):
     @blp.requires(Permission.MANAGE_USERS)
-    @blp.arguments(UserListArguments, location="query")
-    @blp.response(200, UserOut(many=True))
-    @blp.paginate()
-    @blp.documents_errors(HTTPStatus.SERVICE_UNAVAILABLE)
+    @blp.lists(UserListArguments, UserOut)
     def get(
         self, arguments: dict[str, Any], pagination_parameters: PaginationParameters
-    ) -> list[User]:
+    ) -> Page[User]:
         """List accounts by email, optionally of one role or active state."""
-        page = accounts.users_page(
+        return accounts.users_page(
             get_uow(),
             current_principal(),
             role=arguments.get("role"),
@@ -49,8 +46,6 @@ class Users(MethodView):
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
 
     @blp.requires(Permission.MANAGE_USERS)
     @blp.creates(UserCreate, UserOut, USER_PATH, "user_id", USER_LINKS)
