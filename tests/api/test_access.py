@@ -4,7 +4,6 @@ later without a declaration fails here, and is closed to all but admins meanwhil
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from backend.api.access import OPEN, PUBLIC, Access, access_of
 from backend.config import Settings
 from backend.domain.accounts import Role
 from backend.state import app_state
+from tests.api.world import openapi_path
 from tests.conftest import AccountMaker
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -40,11 +40,6 @@ def undeclared(app: Flask) -> list[str]:
         for rule, endpoint, method in routes(app)
         if access_of(app, endpoint, method) is None
     ]
-
-
-def openapi_path(rule: str) -> str:
-    """Flask's `/games/<uuid:game_id>` as OpenAPI writes it: `/games/{game_id}`."""
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
 def test_every_route_declares_its_access(app: Flask) -> None:
