@@ -43,7 +43,10 @@ def make_engine(
     connect_timeout = settings.db_connect_timeout
     if timeout_seconds is not None:
         connect_timeout = max(1, math.ceil(min(connect_timeout, timeout_seconds)))
-    options: dict[str, Any] = {"echo": settings.db_echo}
+    # A failed statement's error carries its values (password and token hashes among
+    # them) into every log line that reports it; only DB_ECHO, refused in production,
+    # shows them.
+    options: dict[str, Any] = {"echo": settings.db_echo, "hide_parameters": not settings.db_echo}
     if purpose != "app":
         options["poolclass"] = NullPool
     else:

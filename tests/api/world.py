@@ -1,0 +1,137 @@
+"""A small world for the security tests: accounts of every kind, an entity for every path
+parameter the API has, and a valid request for every operation, all built for each test."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from backend.domain.accounts import Role
+from tests.accounts import TEST_PASSWORD, Account
+from tests.conftest import AccountMaker
+from tests.factories import game_fields
+
+# A passphrase any new account or changed password may have.
+NEW_PASSWORD = "a brand new passphrase for tests"
+
+
+@dataclass(frozen=True)
+class World:
+    """Who can call, and what they call it on."""
+
+    member: Account
+    organizer: Account
+    admin: Account
+    deactivated: Account
+    expired: Account
+    revoked: Account
+    # The user and token that /users/{user_id} and /auth/tokens/{token_id} name: no
+    # caller's own, so no call on them takes a caller's token away.
+    target: Account
+    game_id: str
+    category_id: str
+    tag_id: str
+
+    def role(self, role: Role) -> Account:
+        return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
+            role
+        ]
+
+
+def make_world(app: Flask, accounts: AccountMaker) -> World:
+    admin = accounts(Role.ADMIN)
+    client = app.test_client()
+    created: dict[str, str] = {}
+    for kind, path, body in (
+        ("game", "/api/v1/games", game_fields()),
+        ("category", "/api/v1/categories", {"name": "Strategy Games"}),
+        ("tag", "/api/v1/tags", {"name": "Solo"}),
+    ):
+        response = client.post(path, json=body, headers=admin.headers)
+        assert response.status_code == 201, response.json
+        created[kind] = response.get_json()["id"]
+    return World(
+        member=accounts(Role.MEMBER),
+        organizer=accounts(Role.ORGANIZER),
+        admin=admin,
+        # Admins all: what refuses them is the token or the account, never the role.
+        deactivated=accounts(Role.ADMIN, active=False),
+        expired=accounts(Role.ADMIN, expires_in=-timedelta(minutes=1)),
+        revoked=accounts(Role.ADMIN, revoked=True),
+        target=accounts(Role.MEMBER),
+        game_id=created["game"],
+        category_id=created["category"],
+        tag_id=created["tag"],
+    )
+
+
+def path_values(world: World, rule: str) -> dict[str, str]:
+    """The path parameters a rule names, filled with the world's entities; a parameter no
+    entity fills fails the test, so a new kind of resource cannot be left out."""
+    label_id = world.category_id if rule.startswith("/api/v1/categories") else world.tag_id
+    known = {
+        "game_id": world.game_id,
+        "label_id": label_id,
+        "user_id": str(world.target.user_id),
+        "token_id": str(world.target.token_id),
+    }
+    names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
+    missing = [name for name in names if name not in known]
+    assert not missing, f"no entity of the world fills {missing} of {rule}: add one"
+    return {name: known[name] for name in names}
+
+
+def fill(world: World, rule: str) -> str:
+    """The rule's path with its parameters filled."""
+    values = path_values(world, rule)
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match.group(1)], rule)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+# A valid body for each operation that takes one, by (method, OpenAPI path); built per
+# call, since names and emails must be new each time.
+VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
+    ("post", "/api/v1/games"): lambda _world: game_fields(),
+    ("patch", "/api/v1/games/{game_id}"): lambda _world: {"title": _unique("Renamed")},
+    ("post", "/api/v1/categories"): lambda _world: {"name": _unique("Category")},
+    ("patch", "/api/v1/categories/{label_id}"): lambda _world: {"name": _unique("Category")},
+    ("post", "/api/v1/tags"): lambda _world: {"name": _unique("Tag")},
+    ("patch", "/api/v1/tags/{label_id}"): lambda _world: {"name": _unique("Tag")},
+    ("post", "/api/v1/auth/tokens"): lambda world: {
+        "email": world.target.email,
+        "password": TEST_PASSWORD,
+        "name": "laptop",
+    },
+    ("put", "/api/v1/auth/me/password"): lambda _world: {
+        "current_password": TEST_PASSWORD,
+        "new_password": NEW_PASSWORD,
+    },
+    ("post", "/api/v1/users"): lambda _world: {
+        "email": f"new-{uuid.uuid4().hex[:8]}@example.org",
+        "password": NEW_PASSWORD,
+        "display_name": "Newcomer",
+        "role": "member",
+    },
+    ("patch", "/api/v1/users/{user_id}"): lambda _world: {"display_name": _unique("Renamed")},
+}
+
+
+def openapi_path(rule: str) -> str:
+    """Flask's `/games/<uuid:game_id>` as OpenAPI writes it: `/games/{game_id}`."""
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def current_etag(client: FlaskClient, world: World, path: str) -> str | None:
+    """The ETag an admin reads at `path`, or None where nothing there has one."""
+    response = client.get(path, headers=world.admin.headers)
+    return response.headers.get("ETag") if response.status_code == 200 else None
