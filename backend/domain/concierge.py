@@ -324,7 +324,9 @@ def _suggestion(request: Request, candidate: Candidate) -> Suggestion:
     }
     score = round(sum(WEIGHTS[name] * value for name, (value, _) in parts.items()), 2)
     reasons: list[str] = []
-    if len(group) > 1:
+    if len(group) == 2:
+        reasons.append("fits both of you")
+    elif len(group) > 2:
         reasons.append(f"fits all {len(group)} of you")
     for _, said in parts.values():
         reasons.extend(said)
