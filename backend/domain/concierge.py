@@ -1,5 +1,34 @@
 """The concierge's ranking: which games fit a group tonight, best first, and why.
 
+| component | weight | 1 when | 0 when | neutral 0.5 when |
+|---|---|---|---|---|
+| complexity fit | 25 | inside the target range | 2+ points off it | no complexity or no ranges |
+| shared favourites | 20 | all members with favourites | none of them | nobody has favourites |
+| members' ratings | 20 | everyone rated it 10 | everyone rated it 1 | (per member) never rated it |
+| club's rating | 10 | average 10, many plays | average 1, many plays | no plays |
+| catalog rating | 10 | rated 10 | rated 1 | no rating |
+| time since played | 15 | the group never played it | played today | (never neutral) |
+
+Each game that passes the hard filters (below) gets a score: each component is a number
+from 0 to 1 times its weight, and the weights add up to 100, so the score is between 0 and
+100 (rounded to 2 decimals). Missing data gives the neutral 0.5, so it neither sinks nor
+lifts a game.
+
+- Complexity fit: the target is the overlap of the members' complexity ranges; when they do
+  not overlap, it is the single point that minimises the largest distance to any member's
+  range (halfway between the lowest upper bound and the highest lower bound). The
+  component is `1 - distance / 2`, floored at 0. Members without a range are left out.
+- Shared favourites: the share of members with favourites who find at least one of their
+  favourite categories or tags on the game, so more members sharing counts more.
+- Members' ratings: the mean over all members of `(rating - 1) / 9`, 0.5 for a member who
+  never rated it, so one enthusiast cannot outweigh four who never played it.
+- Club's rating: `(average - 1) / 9`, pulled towards 0.5 by `plays / (plays + 3)`.
+- Time since the group played it: `1 - 0.5 ** (days / 45)` (half at 45 days, three
+  quarters at 90: diminishing returns).
+- Members' preferred play times and group sizes are carried but not scored: the issue
+  ranks by the components above, tonight's minutes already bound the play time, and the
+  group's size is the same for every candidate of one request.
+
 `suggest(request, candidates)` is a pure function: the service loads the group's tastes and
 the candidate games, with their ratings and play history, and this module decides.
 
@@ -14,33 +43,6 @@ Hard filters, in this order (an empty answer names the first one that left nothi
 5. No member of the group refuses the game.
 6. `exclude_played_within_days`: the group (more than half of it) did not play it within
    that many days.
-
-Each game left gets a score: each component is a number from 0 to 1 times its weight, and
-the weights add up to 100, so the score is between 0 and 100 (rounded to 2 decimals).
-Missing data gives the neutral 0.5, so it neither sinks nor lifts a game.
-
-| component | weight | 1 when | 0 when | neutral 0.5 when |
-|---|---|---|---|---|
-| complexity fit | 25 | inside the target range | 2+ points off it | no complexity or no ranges |
-| shared favourites | 20 | all members with favourites | none of them | nobody has favourites |
-| members' ratings | 20 | everyone rated it 10 | everyone rated it 1 | (per member) never rated it |
-| club's rating | 10 | average 10, many plays | average 1, many plays | no plays |
-| catalog rating | 10 | rated 10 | rated 1 | no rating |
-| time since played | 15 | the group never played it | played today | (never neutral) |
-
-- Complexity fit: the target is the overlap of the members' complexity ranges; when they do
-  not overlap, it is the single point that minimises the largest distance to any member's
-  range (halfway between the lowest upper bound and the highest lower bound). The
-  component is `1 - distance / 2`, floored at 0. Members without a range are left out.
-- Shared favourites: the share of members with favourites who find at least one of their
-  favourite categories or tags on the game, so more members sharing counts more.
-- Members' ratings: the mean over all members of `(rating - 1) / 9`, 0.5 for a member who
-  never rated it, so one enthusiast cannot outweigh four who never played it.
-- Club's rating: `(average - 1) / 9`, pulled towards 0.5 by `plays / (plays + 3)`.
-- Time since the group played it: `1 - 0.5 ** (days / 45)` (half at 45 days, three
-  quarters at 90: diminishing returns).
-- Preferred group size and play-time ranges are carried but not scored: the size of the
-  group and tonight's minutes are the same for every candidate of one request.
 
 Ties: score descending, then title (case-folded, then as written), then id.
 

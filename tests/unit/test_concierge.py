@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backend.domain import concierge
 from backend.domain.concierge import (
+    WEIGHTS,
     Candidate,
     Label,
     PlayerTaste,
@@ -627,3 +629,11 @@ def test_suggestions_pass_every_filter_are_sorted_and_respect_the_limit(
     assert keys == sorted(keys)
     # The same catalog in another order gives the same answer.
     assert suggest(request, reversed(catalog)) == result
+
+
+def test_the_documented_weights_are_the_weights() -> None:
+    assert concierge.__doc__ is not None
+    rows = [line.split("|") for line in concierge.__doc__.splitlines() if line.startswith("| ")]
+    documented = [float(row[2]) for row in rows[1:]]
+    assert documented == list(WEIGHTS.values())
+    assert sum(WEIGHTS.values()) == 100.0
