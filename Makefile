@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve seed migrate revision import create-admin introspect test \
-	lint format bench bench-import bench-introspect bench-requests clean
+	lint format bench bench-import bench-introspect bench-requests bench-sign-in clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,14 +60,18 @@ revision: $(DEV_STAMP) ## new migration from the models: make revision m="what c
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline), importer, introspection, CPU per request against HEAD~1; writes docs/benchmarks.md
+bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline: reads anonymous and with a token, a write with a token), importer, introspection, failed sign-in timing, CPU per request against HEAD~1; writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.load_bench
 	$(BIN)/python -m scripts.bench.import_bench
 	$(BIN)/python -m scripts.bench.introspect_bench
+	$(BIN)/python -m scripts.bench.sign_in_bench
 	$(BIN)/python -m scripts.bench.request_cpu_bench
 
 bench-requests: $(DEV_STAMP) ## CPU time per request against an earlier revision: make bench-requests ARGS="--against REV" (default HEAD~1); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.request_cpu_bench $(ARGS)
+
+bench-sign-in: $(DEV_STAMP) ## a failed sign-in's time for an existing and an unknown email, real argon2, on PostgreSQL (BENCH_POSTGRES_URL); writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.sign_in_bench $(ARGS)
 
 bench-introspect: $(DEV_STAMP) ## time make introspect on fresh SQLite, PostgreSQL and MariaDB databases (BENCH_POSTGRES_URL, BENCH_MARIADB_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.introspect_bench $(ARGS)

@@ -2,11 +2,13 @@
 minimal raw-psycopg Flask app sending the same SQL under the same gunicorn settings, in the
 same run (`make bench`).
 
-For GET /api/v1/games/{id}, GET /api/v1/games?page_size=50 and POST /api/v1/games it drives
-wrk at four times as many concurrent clients as there are pool slots (saturation), against
-each app in turn, and reports requests/s, p50 and p99 latency, errors and the ratio to the
-baseline. It also measures what pool monitoring costs (the same GET with DB_POOL_MONITORING
-on and off). Results go to docs/benchmarks.md.
+For GET /api/v1/games/{id} (anonymous, and with an organizer's bearer token),
+GET /api/v1/games?page_size=50 (anonymous) and POST /api/v1/games (with the token: writes
+need one) it drives wrk at four times as many concurrent clients as there are pool slots
+(saturation), against each app in turn, and reports requests/s, p50 and p99 latency,
+errors, the ratio to the baseline, and what authenticating costs a read (the read with a
+token beside the same read without). It also measures what pool monitoring costs (the
+anonymous GET with DB_POOL_MONITORING on and off). Results go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from backend.config import PROJECT_ROOT, Settings
 from backend.db.engine import make_engine
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork, make_session_factory
 from backend.services.game_import import import_games
+from scripts.bench.accounts import organizer_token
 from scripts.bench.databases import (
     DEFAULT_FILE,
     DEFAULT_POSTGRES,
@@ -70,6 +73,15 @@ request = function()
   return wrk.format("GET", "/api/v1/games/" .. ids[math.random(#ids)])
 end
 """,
+    "get_one_auth": """
+local ids = {}
+for line in io.lines("IDS_FILE") do table.insert(ids, line) end
+math.randomseed(os.time())
+local headers = {["Authorization"] = "Bearer BEARER_TOKEN"}
+request = function()
+  return wrk.format("GET", "/api/v1/games/" .. ids[math.random(#ids)], headers)
+end
+""",
     "list_50": """
 request = function() return wrk.format("GET", "/api/v1/games?page_size=50") end
 """,
@@ -80,14 +92,16 @@ request = function()
   local body = string.format(
     '{"title": "Bench game %d-%d", "min_players": 2, "max_players": 4}',
     math.random(1000000), counter)
-  return wrk.format("POST", "/api/v1/games", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v1/games",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer BEARER_TOKEN"}, body)
 end
 """,
 }
 LABELS = {
     "get_one": "GET /api/v1/games/{id}",
+    "get_one_auth": "GET /api/v1/games/{id}, with a token",
     "list_50": "GET /api/v1/games?page_size=50",
-    "post": "POST /api/v1/games",
+    "post": "POST /api/v1/games, with a token",
 }
 
 
@@ -139,17 +153,18 @@ def main() -> int:
         _load_catalog(settings, arguments.file, work)
         ids_file = work / "ids.txt"
         ids_file.write_text("\n".join(_game_ids(settings)) + "\n")
-        scripts = _lua_scripts(work, ids_file)
+        scripts = _lua_scripts(work, ids_file, organizer_token(settings))
         results: dict[tuple[str, str], list[Result]] = {}
         with (
             _served("raw", settings, work) as raw_url,
             _served("gamenight", settings, work) as gamenight_url,
         ):
             urls = {"raw": raw_url, "gamenight": gamenight_url}
-            for kind in arguments.only:
-                # Alternating rounds: a shared machine's speed drifts, and each round's
-                # ratio compares two runs made moments apart.
-                for _ in range(arguments.rounds):
+            # Alternating rounds: a shared machine's speed drifts, and each round's ratios
+            # (app to baseline, read with a token to read without) compare runs made
+            # moments apart.
+            for _ in range(arguments.rounds):
+                for kind in arguments.only:
                     for app, url in urls.items():
                         result = _wrk(url, scripts[kind], arguments.duration)
                         results.setdefault((kind, app), []).append(result)
@@ -224,11 +239,12 @@ def _game_ids(settings: Settings) -> list[str]:
         engine.dispose()
 
 
-def _lua_scripts(work: Path, ids_file: Path) -> dict[str, Path]:
+def _lua_scripts(work: Path, ids_file: Path, token: str) -> dict[str, Path]:
     scripts = {}
     for kind, body in LUA.items():
         path = work / f"{kind}.lua"
-        path.write_text(body.replace("IDS_FILE", str(ids_file)) + LUA_COMMON)
+        script = body.replace("IDS_FILE", str(ids_file)).replace("BEARER_TOKEN", token)
+        path.write_text(script + LUA_COMMON)
         scripts[kind] = path
     return scripts
 
@@ -381,7 +397,7 @@ def _report(
 
     rows, verdicts = [], []
     served: list[Summary] = []
-    for kind in ("get_one", "list_50", "post"):
+    for kind in LUA:
         raw_runs, our_runs = results[(kind, "raw")], results[(kind, "gamenight")]
         raw, ours = Summary.of(raw_runs), Summary.of(our_runs)
         served.append(ours)
@@ -404,6 +420,18 @@ def _report(
                 f"- {LABELS[kind]} at least {TARGETS[kind]} of the baseline: {ratio:.2f}, "
                 f"{met(ratio >= TARGETS[kind])}."
             )
+    auth_rows = []
+    for name, app in (("raw psycopg + Flask", "raw"), ("Game Night", "gamenight")):
+        anonymous, signed = results[("get_one", app)], results[("get_one_auth", app)]
+        auth_ratio = statistics.median(
+            with_token.requests_per_second / without.requests_per_second
+            for with_token, without in zip(signed, anonymous, strict=True)
+        )
+        auth_rows.append(
+            f"| {name} | {Summary.of(anonymous).requests_per_second:,.0f} | "
+            f"{Summary.of(signed).requests_per_second:,.0f} | {auth_ratio:.2f} | "
+            f"{1 - auth_ratio:.0%} |"
+        )
     errors = sum(summary.errors for summary in served)
     worst_spread = max(summary.spread for summary in served)
     verdicts += [
@@ -428,11 +456,20 @@ both workers take connections), {arguments.rounds} rounds alternating the two ap
 gives medians over the rounds (errors summed), the ratio is the median of the rounds' ratios.
 The baseline sends the same SQL statements and answers the same JSON (scripts/bench/raw_app.py);
 Game Night adds flask-smorest's routing, validation and ETags, the Unit of Work, the audit row,
-request ids and metrics.
+request ids and metrics. "With a token" sends an organizer's bearer token, which both apps look
+up (one statement: the token joined with its user, in a transaction of its own) before the
+request's own work; the POST is always authenticated, since writes need a token.
 
 | request | app | requests/s | p50 ms | p99 ms | errors | ratio to baseline |
 |---|---|---:|---:|---:|---:|---:|
 {table}
+
+What authenticating costs a read: GET /api/v1/games/{{id}} with a token beside the same read
+without (requests/s, medians over the rounds; the ratio is the median of the rounds' ratios).
+
+| app | anonymous | with a token | with / without | throughput lost |
+|---|---:|---:|---:|---:|
+{chr(10).join(auth_rows)}
 
 {chr(10).join(verdicts)}
 """

@@ -1,9 +1,10 @@
 """The benchmark's baseline: a minimal Flask app on raw psycopg that sends the same SQL as
-Game Night for the same three requests, and answers the same JSON. Run by load_bench.py
-under the same gunicorn settings; not part of the product."""
+Game Night for the same requests (with or without a bearer token), and answers the same
+JSON. Run by load_bench.py under the same gunicorn settings; not part of the product."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import uuid
@@ -66,6 +67,46 @@ LABELS_OF = {
 }
 
 
+# Game Night's authentication: one statement finds the token and its user, in a short
+# transaction of its own (its once-a-minute write of last_used_at is left out).
+AUTHENTICATE = (
+    "SELECT api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.token_hash, "
+    "api_tokens.expires_at, api_tokens.last_used_at, api_tokens.revoked_at, "
+    "api_tokens.created_at, api_tokens.updated_at, api_tokens.created_by, "
+    "api_tokens.updated_by, api_tokens.change_reason, api_tokens.version, users.id AS id_1, "
+    "users.email, users.email_key, users.display_name, users.password_hash, users.is_active, "
+    "users.role, users.created_at AS created_at_1, users.updated_at AS updated_at_1, "
+    "users.created_by AS created_by_1, users.updated_by AS updated_by_1, "
+    "users.change_reason AS change_reason_1, users.version AS version_1 "
+    "FROM api_tokens JOIN users ON users.id = api_tokens.user_id "
+    "WHERE api_tokens.token_hash = %s::VARCHAR"
+)
+
+
+class Refused(Exception):
+    """A bearer token that opens nothing."""
+
+
+def _actor() -> str:
+    """Who the request acts as: `user:<id>` for a working bearer token, else anonymous."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return "anonymous"
+    secret = header.partition(" ")[2].strip()
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
+        cursor.execute(AUTHENTICATE, (digest,))
+        row = cursor.fetchone()
+    if row is None or row["revoked_at"] is not None or not row["is_active"]:
+        raise Refused
+    return f"user:{row['user_id']}"
+
+
+@app.errorhandler(Refused)
+def refused(_error: Refused) -> Response:
+    return _json({"code": 401, "status": "Unauthorized"}, 401)
+
+
 def _label(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return {name: row[f"{prefix}{name}"] for name in ("id", "name", "slug")}
 
@@ -80,6 +121,7 @@ def _labels_of(cursor: Any, kind: str, ids: list[Any]) -> dict[Any, list[dict[st
 
 @app.get("/api/v1/games/<game_id>")
 def one_game(game_id: str) -> Response:
+    _actor()
     with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
         cursor.execute(ONE_GAME, (uuid.UUID(game_id),))
         rows = cursor.fetchall()
@@ -95,6 +137,7 @@ def one_game(game_id: str) -> Response:
 def list_games() -> Response:
     page_size = int(request.args.get("page_size", "20"))
     page = int(request.args.get("page", "1"))
+    _actor()
     with pool().connection() as connection, connection.cursor(row_factory=dict_row) as cursor:
         # Game Night's four statements: count, page, then the page's categories and tags.
         cursor.execute("SELECT count(*) AS count_1 FROM games")
@@ -113,6 +156,7 @@ def list_games() -> Response:
 
 @app.post("/api/v1/games")
 def add_game() -> Response:
+    actor = _actor()
     body = request.get_json()
     now = datetime.now(UTC)
     game = {
@@ -122,8 +166,8 @@ def add_game() -> Response:
         "max_players": body["max_players"],
         "created_at": now,
         "updated_at": now,
-        "created_by": "anonymous",
-        "updated_by": "anonymous",
+        "created_by": actor,
+        "updated_by": actor,
         "version": 1,
     }
     with pool().connection() as connection, connection.cursor() as cursor:
@@ -137,8 +181,8 @@ def add_game() -> Response:
         )
         cursor.execute(
             "INSERT INTO audit_log (occurred_at, actor, action, entity_type, entity_id, changes) "
-            "VALUES (%s, 'anonymous', 'insert', 'games', %s, %s)",
-            (now, str(game["id"]), Jsonb({"title": [None, game["title"]]})),
+            "VALUES (%s, %s, 'insert', 'games', %s, %s)",
+            (now, actor, str(game["id"]), Jsonb({"title": [None, game["title"]]})),
         )
     response = _json(game, 201)
     response.headers["Location"] = f"/api/v1/games/{game['id']}"

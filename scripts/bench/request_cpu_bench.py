@@ -8,6 +8,10 @@ database, and the CPU time of that process (not the wall clock, which other prog
 share) is divided by the requests made. Each figure is the least of several repeats (what
 the work costs when nothing interrupts it), and the two revisions alternate, so a busy
 minute weighs on both alike. Results go to docs/benchmarks.md.
+
+Where the revision has bearer authentication, writes send an organizer's token (they need
+one) and one read is measured with it too; a revision without accounts serves the writes
+anonymously, and its authenticated read is reported as n/a.
 """
 
 from __future__ import annotations
@@ -28,7 +32,17 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GAMES = 300
 # Requests per repeat: each repeat takes about a second of CPU.
-REQUESTS = {"GET one game": 400, "GET 50 games": 60, "POST a game": 200, "PATCH a game": 200}
+REQUESTS = {
+    "GET one game": 400,
+    "GET one game, with a token": 400,
+    "GET 50 games": 60,
+    "POST a game": 200,
+    "PATCH a game": 200,
+}
+# Measured only where the revision has bearer tokens.
+WITH_TOKEN = "GET one game, with a token"  # noqa: S105 - a label
+BENCH_EMAIL = "organizer@bench.example"
+BENCH_PASSWORD = "bench password, long enough"  # noqa: S105 - a throwaway bench account
 # The least noise assumed: a revision is slower "beyond the noise" when its least time is
 # above the other's by more than this, and by more than the same revision's own rounds
 # differ in the run (see _spread).
@@ -37,8 +51,9 @@ LEAST_NOISE = 0.02
 
 def measure(repeats: int) -> dict[str, float]:
     """Microseconds of CPU per request of each kind, for the code importable as `backend`
-    (the revision being measured), on a fresh SQLite database. Uses only the HTTP API, so
-    it runs on any revision that has it."""
+    (the revision being measured), on a fresh SQLite database. Uses only the HTTP API
+    (and, where there are accounts, the services to make one), so it runs on any revision
+    that has it; a revision without bearer tokens has no WITH_TOKEN figure."""
     scratch = Path(tempfile.mkdtemp(prefix="gamenight-cpu-"))
     url = f"sqlite:///{scratch}/bench.db"
     environment = {**os.environ, "DATABASE_URL": url, "ENV_FILE": "", "APP_ENV": "development"}
@@ -52,10 +67,15 @@ def measure(repeats: int) -> dict[str, float]:
     # The revision's own app (found on PYTHONPATH), imported once its settings are set.
     from backend import create_app
 
-    client = create_app().test_client()
+    app = create_app()
+    client = app.test_client()
+    token = _organizer_token(app, client)
+    signed = {"Authorization": f"Bearer {token}"} if token else {}
     etags: dict[str, str] = {}
     for number in range(GAMES):
-        created = client.post("/api/v1/games", json=_game(f"Game {number}")).get_json()
+        created = client.post(
+            "/api/v1/games", json=_game(f"Game {number}"), headers=signed
+        ).get_json()
         etags[created["id"]] = ""
     ids = list(etags)
     for game_id in ids:
@@ -65,29 +85,60 @@ def measure(repeats: int) -> dict[str, float]:
     def get_one(index: int) -> int:
         return client.get(f"/api/v1/games/{ids[index % GAMES]}").status_code
 
+    def get_one_with_token(index: int) -> int:
+        return client.get(f"/api/v1/games/{ids[index % GAMES]}", headers=signed).status_code
+
     def get_page(_index: int) -> int:
         return client.get("/api/v1/games?page_size=50").status_code
 
     def post(_index: int) -> int:
-        return client.post("/api/v1/games", json=_game(f"Posted {next(posted)}")).status_code
+        body = _game(f"Posted {next(posted)}")
+        return client.post("/api/v1/games", json=body, headers=signed).status_code
 
     def patch(index: int) -> int:
         game_id = ids[index % GAMES]
         response = client.patch(
             f"/api/v1/games/{game_id}",
             json={"min_age": 8 + index % 5},
-            headers={"If-Match": etags[game_id]},
+            headers={"If-Match": etags[game_id], **signed},
         )
         etags[game_id] = response.headers["ETag"]
         return response.status_code
 
     calls: dict[str, Callable[[int], int]] = {
         "GET one game": get_one,
+        WITH_TOKEN: get_one_with_token,
         "GET 50 games": get_page,
         "POST a game": post,
         "PATCH a game": patch,
     }
-    return {name: _least(calls[name], REQUESTS[name], repeats) for name in REQUESTS}
+    measured = [name for name in REQUESTS if token or name != WITH_TOKEN]
+    return {name: _least(calls[name], REQUESTS[name], repeats) for name in measured}
+
+
+def _organizer_token(app: Any, client: Any) -> str | None:
+    """An organizer's token, from an account made through the revision's services and a
+    sign-in over HTTP; None for a revision without bearer tokens."""
+    try:
+        from backend.domain.accounts import Role
+        from backend.domain.principal import SYSTEM
+        from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
+        from backend.services.accounts import create_user
+        from backend.state import app_state
+    except ImportError:
+        return None  # a revision from before accounts
+    factory = app_state(app).session_factory
+    with SqlAlchemyUnitOfWork(factory, actor=SYSTEM.name) as uow:
+        create_user(uow, SYSTEM, BENCH_EMAIL, BENCH_PASSWORD, role=Role.ORGANIZER)
+    signed_in = client.post(
+        "/api/v1/auth/tokens", json={"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+    )
+    if signed_in.status_code == 404:
+        return None  # accounts without their HTTP API yet: requests are all anonymous
+    if signed_in.status_code != 201:
+        raise RuntimeError(f"signing in answered {signed_in.status_code}")
+    secret: str = signed_in.get_json()["token"]
+    return secret
 
 
 def _game(title: str) -> dict[str, Any]:
@@ -189,8 +240,12 @@ def _report(
     ]
     slower = []
     for name in REQUESTS:
-        before = [measured[name] for measured in rounds["before"]]
-        now = [measured[name] for measured in rounds["now"]]
+        before = [measured[name] for measured in rounds["before"] if name in measured]
+        now = [measured[name] for measured in rounds["now"] if name in measured]
+        if not before or not now:
+            # A revision without bearer tokens has no authenticated read to compare.
+            lines.append(f"| {name} | {_least_or_na(before)} | {_least_or_na(now)} | n/a | n/a |")
+            continue
         ratio = min(now) / min(before)
         noise = max(LEAST_NOISE, _spread(before), _spread(now))
         lines.append(
@@ -198,12 +253,37 @@ def _report(
         )
         if ratio > 1 + noise:
             slower.append(name)
+    lines += ["", *_authentication_lines(rounds, revision)]
     lines += [
         "",
         f"- No request costs more than the noise above {revision}: "
         + (f"NOT met ({', '.join(slower)})." if slower else "met."),
     ]
     return "\n".join(lines), slower
+
+
+def _authentication_lines(rounds: dict[str, list[dict[str, float]]], revision: str) -> list[str]:
+    """What a bearer token adds to a read, per revision; and how the writes were sent."""
+    lines = []
+    for label, name in (("now", "this commit"), ("before", revision)):
+        measured = rounds[label]
+        if not measured or WITH_TOKEN not in measured[0]:
+            lines.append(
+                f"- {name} has no bearer tokens: its writes are sent anonymously, and it "
+                "has no authenticated read (n/a)."
+            )
+            continue
+        without = min(each["GET one game"] for each in measured)
+        with_token = min(each[WITH_TOKEN] for each in measured)
+        lines.append(
+            f"- {name}: a read with a token costs {with_token - without:,.0f} µs more than "
+            f"without ({with_token / without:.2f}x); its writes send the token."
+        )
+    return lines
+
+
+def _least_or_na(rounds: list[float]) -> str:
+    return f"{min(rounds):,.0f}" if rounds else "n/a"
 
 
 def _spread(rounds: list[float]) -> float:
