@@ -167,9 +167,9 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
     """The principal an API token's secret speaks for; NotSignedIn for an unknown, expired
     or revoked token and for a deactivated account's.
 
-    One statement finds the token and its user. The token's last use is written (and
-    committed) only when the one recorded is over a minute old, so a client's steady
-    stream of requests costs that one statement each.
+    One statement finds the token and its user. The token's last use is written only when
+    the one recorded is over a minute old, so a client's steady stream of requests costs
+    that one statement each. Commits either way.
     """
     now = now or _now()
     digest = token_hash(secret)
@@ -183,7 +183,10 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
         raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY:
         uow.api_tokens.record_use(token.id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
-        uow.commit()
+    # Also when nothing was written: ending the lookup's transaction with COMMIT rather than
+    # the Unit of Work's ROLLBACK keeps psycopg's prepared statements, which it drops at
+    # every ROLLBACK, for the request's own statements that follow.
+    uow.commit()
     return Authenticated(principal_of(user), token.id)
 
 
