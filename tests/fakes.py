@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from backend.db.locks import LockHeld
-from backend.domain.accounts import Role
+from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
 from backend.domain.errors import (
     BrokenReferenceError,
@@ -277,10 +277,21 @@ class FakeApiTokenRepository:
             (token for token in self.stored.values() if token.token_hash == token_hash), None
         )
 
-    def with_user_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
+    def with_user_by_hash(self, token_hash: str) -> TokenCredentials | None:
         token = self.by_hash(token_hash)
         user = None if token is None else self.users.get(token.user_id)
-        return None if token is None or user is None else (token, user)
+        if token is None or user is None:
+            return None
+        return TokenCredentials(
+            token.id,
+            token.token_hash,
+            token.expires_at,
+            token.last_used_at,
+            token.revoked_at,
+            user.id,
+            Role(user.role),
+            user.is_active,
+        )
 
     def record_use(self, token_id: uuid.UUID, at: datetime, *, unless_since: datetime) -> None:
         token = self.stored.get(token_id)

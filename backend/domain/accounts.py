@@ -4,11 +4,27 @@ and how many failed sign-ins an email may have before it waits."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from uuid import UUID
 
 from backend.domain.errors import DomainRuleError
 from backend.domain.rules import RowRules
+
+
+@dataclass(frozen=True)
+class TokenCredentials:
+    """What authenticating a request needs of a token and its user, read in one statement."""
+
+    token_id: UUID
+    token_hash: str
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    user_id: UUID
+    role: Role
+    user_active: bool
 
 
 class Role(StrEnum):

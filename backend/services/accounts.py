@@ -173,21 +173,20 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
     """
     now = now or _now()
     digest = token_hash(secret)
-    found = uow.api_tokens.with_user_by_hash(digest)
+    token = uow.api_tokens.with_user_by_hash(digest)
     # The lookup compared the hash already; this keeps the comparison in constant time
     # whatever the database did.
-    if found is None or not hmac.compare_digest(found[0].token_hash, digest):
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
         raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
-    token, user = found
-    if token.revoked_at is not None or token.expires_at <= now or not user.is_active:
+    if token.revoked_at is not None or token.expires_at <= now or not token.user_active:
         raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY:
-        uow.api_tokens.record_use(token.id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
+        uow.api_tokens.record_use(token.token_id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
     # Also when nothing was written: ending the lookup's transaction with COMMIT rather than
     # the Unit of Work's ROLLBACK keeps psycopg's prepared statements, which it drops at
     # every ROLLBACK, for the request's own statements that follow.
     uow.commit()
-    return Authenticated(principal_of(user), token.id)
+    return Authenticated(Principal.of_user(token.user_id, token.role), token.token_id)
 
 
 def principal_of(user: User) -> Principal:

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
-from backend.domain.accounts import Role
+from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
@@ -139,8 +139,9 @@ class ApiTokenStore(Protocol):
 
     def by_hash(self, token_hash: str) -> ApiToken | None: ...
 
-    def with_user_by_hash(self, token_hash: str) -> tuple[ApiToken, User] | None:
-        """The token with this hash and its user, in one statement."""
+    def with_user_by_hash(self, token_hash: str) -> TokenCredentials | None:
+        """The token with this hash and what authenticating needs of its user, in one
+        statement."""
         ...
 
     def record_use(self, token_id: UUID, at: datetime, *, unless_since: datetime) -> None:

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from backend.domain.accounts import Role
+from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.errors import NotSignedIn
-from backend.models import ApiToken, AuditLog, User
+from backend.models import ApiToken, AuditLog
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.repositories.users import ApiTokenRepository
 from backend.services import accounts as accounts_service
@@ -111,7 +111,7 @@ def test_the_constant_time_comparison_is_what_decides(
     member = accounts(Role.MEMBER)
     real_lookup = ApiTokenRepository.with_user_by_hash
 
-    def loose_lookup(self: ApiTokenRepository, _digest: str) -> tuple[ApiToken, User] | None:
+    def loose_lookup(self: ApiTokenRepository, _digest: str) -> TokenCredentials | None:
         return real_lookup(self, token_hash(member.token))
 
     monkeypatch.setattr(ApiTokenRepository, "with_user_by_hash", loose_lookup)
