@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 
 from backend.api.request_context import current_request_id
+from backend.api.uow import get_uow
 from backend.domain.errors import NotSignedIn
 from backend.domain.permissions import Permission, require
 from backend.domain.principal import ANONYMOUS, Principal
@@ -108,10 +109,16 @@ def _authenticate(header: str) -> None:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or " " in secret:
         raise NotSignedIn(MALFORMED_AUTHORIZATION, credentials_sent=True)
-    # On the primary, in a short transaction of its own: a token just made is found even
-    # where reads go to a replica, and a read-only request can still note the token's use.
-    state = app_state(current_app)
-    with SqlAlchemyUnitOfWork(state.session_factory, request_id=current_request_id()) as uow:
-        authenticated = accounts.authenticate(uow, secret)
+    # In the request's own Unit of Work: the lookup is the one statement authentication
+    # adds, inside the request's transaction (read-only for a read).
+    uow = get_uow()
+    authenticated = accounts.authenticate(uow, secret)
+    uow.act_as(authenticated.principal.name)
     g.principal = authenticated.principal
     g.token_id = authenticated.token_id
+    if authenticated.use_to_record:
+        # At most once a minute per token, in a short transaction of its own: a read's
+        # Unit of Work cannot write, and a failing request must not lose the note.
+        state = app_state(current_app)
+        with SqlAlchemyUnitOfWork(state.session_factory, request_id=current_request_id()) as writer:
+            accounts.record_token_use(writer, authenticated.token_id)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from backend.api.access import current_principal
 from backend.api.request_context import current_request_id
+from backend.domain.principal import ANONYMOUS, Principal
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 
@@ -27,12 +27,19 @@ def get_uow() -> SqlAlchemyUnitOfWork:
         reads_only = request.method in READING_METHODS
         g.uow = SqlAlchemyUnitOfWork(
             state.read_session_factory if reads_only else state.session_factory,
-            actor=current_principal().name,
+            # Who authentication named so far (backend/api/access.py), which calls act_as
+            # when the token is looked up in this very Unit of Work.
+            actor=_principal().name,
             change_reason=g.get("change_reason"),
             request_id=current_request_id(),
         ).__enter__()
     uow: SqlAlchemyUnitOfWork = g.uow
     return uow
+
+
+def _principal() -> Principal:
+    principal: Principal = g.get("principal", ANONYMOUS)
+    return principal
 
 
 def _close_uow(error: BaseException | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -173,6 +174,14 @@ class SqlAlchemyUnitOfWork:
                 exc_info=True,
             )
         self.session.invalidate()
+
+    def act_as(self, actor: str) -> None:
+        """Record `actor` as the one who makes this Unit of Work's changes from now on:
+        for a request whose token is looked up in its own Unit of Work, before anything is
+        written."""
+        self.context = replace(self.context, actor=actor)
+        if hasattr(self, "session"):
+            self.session.info[AUDIT_CONTEXT_KEY] = self.context
 
     def labels(self, kind: LabelKind) -> LabelRepository[Any]:
         """The repository of one kind of label: `uow.labels(LabelKind.TAGS)` is `uow.tags`."""

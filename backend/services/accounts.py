@@ -69,10 +69,12 @@ SIGN_IN_AGAIN = (
 
 @dataclass(frozen=True)
 class Authenticated:
-    """Who a request's token speaks for, and which token it was."""
+    """Who a request's token speaks for, which token it was, and whether its use is to be
+    noted (the last one noted is over a minute old)."""
 
     principal: Principal
     token_id: UUID
+    use_to_record: bool = False
 
 
 def create_user(
@@ -167,9 +169,9 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
     """The principal an API token's secret speaks for; NotSignedIn for an unknown, expired
     or revoked token and for a deactivated account's.
 
-    One statement finds the token and its user. The token's last use is written only when
-    the one recorded is over a minute old, so a client's steady stream of requests costs
-    that one statement each. Commits either way.
+    One statement, which finds the token and its user; it writes and commits nothing, so it
+    can run first in the request's own (read-only, for a read) Unit of Work. Whether the
+    token's last use should be written is in the answer: see record_token_use.
     """
     now = now or _now()
     digest = token_hash(secret)
@@ -180,13 +182,19 @@ def authenticate(uow: UnitOfWork, secret: str, *, now: datetime | None = None) -
         raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
     if token.revoked_at is not None or token.expires_at <= now or not token.user_active:
         raise NotSignedIn(SIGN_IN_AGAIN, credentials_sent=True)
-    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY:
-        uow.api_tokens.record_use(token.token_id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
-    # Also when nothing was written: ending the lookup's transaction with COMMIT rather than
-    # the Unit of Work's ROLLBACK keeps psycopg's prepared statements, which it drops at
-    # every ROLLBACK, for the request's own statements that follow.
+    stale = token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RECORDED_EVERY
+    return Authenticated(
+        Principal.of_user(token.user_id, token.role), token.token_id, use_to_record=stale
+    )
+
+
+def record_token_use(uow: UnitOfWork, token_id: UUID, *, now: datetime | None = None) -> None:
+    """Note a token's use now, unless a use within the last minute is noted (by another
+    request, worker or host), and commit. At most once a minute per token: a busy client's
+    every request would otherwise be a write."""
+    now = now or _now()
+    uow.api_tokens.record_use(token_id, now, unless_since=now - TOKEN_USE_RECORDED_EVERY)
     uow.commit()
-    return Authenticated(Principal.of_user(token.user_id, token.role), token.token_id)
 
 
 def principal_of(user: User) -> Principal:

@@ -292,3 +292,26 @@ def test_a_failed_service_call_leaves_the_fake_as_committed() -> None:
     uow.rollback()
     assert user.display_name == "ann@example.org"
     assert all(token.revoked_at is None for token in uow.api_tokens.stored.values())
+
+
+def test_authenticating_writes_nothing_and_says_when_the_tokens_use_is_due() -> None:
+    uow = FakeUnitOfWork()
+    add_user(uow)
+    secret = sign_in(uow)
+    token = uow.api_tokens.by_hash(accounts.token_hash(secret))
+    assert token is not None and token.last_used_at is None
+    now = datetime.now(UTC)
+
+    first = accounts.authenticate(uow, secret, now=now)
+    assert first.use_to_record  # never noted yet
+    assert token.last_used_at is None  # authenticate itself writes nothing
+    accounts.record_token_use(uow, first.token_id, now=now)
+    assert token.last_used_at == now
+
+    soon = now + timedelta(seconds=59)
+    assert not accounts.authenticate(uow, secret, now=soon).use_to_record
+    accounts.record_token_use(uow, first.token_id, now=soon)  # another worker's, say
+    assert token.last_used_at == now  # within the minute: not written again
+    later = now + timedelta(minutes=1)
+    assert accounts.authenticate(uow, secret, now=later).use_to_record
+    assert uow.api_tokens.uses_recorded == [(token.id, now)]
