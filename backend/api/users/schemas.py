@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from backend.api.schemas import NOT_BLANK_PATTERN, AuditedOut, ListArguments, Schema, Text
@@ -24,12 +26,17 @@ def email_field(*, required: bool = False) -> Text:
     )
 
 
-def password_field(description: str) -> Text:
+def password_field(description: str, *, new: bool = False) -> Text:
+    """A password; a `new` one is documented with the minimum length the service holds it
+    to (the service refuses a shorter one, with its own message)."""
+    metadata: dict[str, Any] = {"description": description, "maxLength": PASSWORD_MAX_LENGTH}
+    if new:
+        metadata["minLength"] = PASSWORD_MIN_LENGTH
     return Text(
         required=True,
         load_only=True,
         validate=validate.Length(max=PASSWORD_MAX_LENGTH),
-        metadata={"description": description, "maxLength": PASSWORD_MAX_LENGTH},
+        metadata=metadata,
     )
 
 
@@ -80,7 +87,7 @@ class UserCreate(Schema):
     """A new account, made by an admin."""
 
     email = email_field(required=True)
-    password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.")
+    password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.", new=True)
     display_name = display_name_field("The name others see (default: the email).")
     role = role_field(load_default=Role.MEMBER)
 
