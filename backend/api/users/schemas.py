@@ -6,7 +6,14 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from backend.api.schemas import NOT_BLANK_PATTERN, AuditedOut, ListArguments, Schema, Text
+from backend.api.schemas import (
+    NO_NUL_PATTERN,
+    NOT_BLANK_PATTERN,
+    AuditedOut,
+    ListArguments,
+    Schema,
+    Text,
+)
 from backend.domain.accounts import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -18,9 +25,17 @@ from backend.domain.accounts import (
 ROLES = [role.value for role in Role]
 
 
-def email_field(*, required: bool = False) -> Text:
+# The shape the service holds a new account's email to (backend.domain.accounts.email_key):
+# one @, something either side, no whitespace but around it, and no NUL.
+EMAIL_PATTERN = r"^\s*[^@\s\u0000]+@[^@\s\u0000]+\s*$"
+
+
+def email_field(*, required: bool = False, new: bool = False) -> Text:
+    """An email; a `new` account's is documented with the shape the service holds it to
+    (signing in takes any text: one no account has is 401 whatever its shape)."""
     return Text(
         required=required,
+        pattern=EMAIL_PATTERN if new else NO_NUL_PATTERN,
         validate=validate.Length(max=EMAIL_MAX_LENGTH),
         metadata={"maxLength": EMAIL_MAX_LENGTH, "example": "ann@example.org"},
     )
@@ -86,7 +101,7 @@ class UserOut(AuditedOut):
 class UserCreate(Schema):
     """A new account, made by an admin."""
 
-    email = email_field(required=True)
+    email = email_field(required=True, new=True)
     password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.", new=True)
     display_name = display_name_field("The name others see (default: the email).")
     role = role_field(load_default=Role.MEMBER)
