@@ -23,6 +23,8 @@ STARTUP_SECONDS = 30
 class RunningServer:
     base_url: str
     log_path: Path
+    # The server's database, for a test to set up rows (accounts, tokens) the server reads.
+    database_url: str = ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -33,7 +35,7 @@ def serving(settings: dict[str, str], log_path: Path) -> Iterator[RunningServer]
     """gunicorn on a free local port with these settings, live until the block ends."""
     port = free_port()
     process = start_gunicorn({**settings, "SERVER_BIND": f"127.0.0.1:{port}"}, log_path)
-    server = RunningServer(f"http://127.0.0.1:{port}", log_path)
+    server = RunningServer(f"http://127.0.0.1:{port}", log_path, settings.get("DATABASE_URL", ""))
     try:
         _wait_until_live(server, process)
         yield server
