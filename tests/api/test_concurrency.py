@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from backend.state import app_state
+from tests.accounts import Account
 from tests.api.helpers import GAMES, create_game
 
 
@@ -33,7 +34,7 @@ def both_requests_meet_before_writing(app: Flask) -> Iterator[None]:
 
 
 def test_two_concurrent_patches_with_one_etag_exactly_one_wins(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, organizer: Account
 ) -> None:
     game, etag = create_game(client, title="Original", description="original")
     url = f"{GAMES}/{game['id']}"
@@ -44,7 +45,9 @@ def test_two_concurrent_patches_with_one_etag_exactly_one_wins(
     results: dict[str, Any] = {}
 
     def patch(who: str) -> None:
-        response = app.test_client().patch(url, json=changes[who], headers={"If-Match": etag})
+        response = app.test_client().patch(
+            url, json=changes[who], headers={"If-Match": etag, **organizer.headers}
+        )
         results[who] = (response.status_code, response.json)
 
     threads = [threading.Thread(target=patch, args=(who,)) for who in changes]
@@ -68,13 +71,16 @@ def test_two_concurrent_patches_with_one_etag_exactly_one_wins(
     assert results[loser][1]["code"] == 412
 
 
-def _at_once(count: int, request: Callable[[FlaskClient], Any], app: Flask) -> list[Any]:
-    """Send `count` requests from as many threads, released together."""
+def _at_once(
+    count: int, request: Callable[[FlaskClient], Any], app: Flask, account: Account
+) -> list[Any]:
+    """Send `count` requests from as many threads, released together, as `account`."""
     start = threading.Barrier(count, timeout=10)
     answers: list[Any] = []
 
     def send() -> None:
         client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = account.headers["Authorization"]
         start.wait()
         answers.append(request(client))
 
@@ -87,7 +93,7 @@ def _at_once(count: int, request: Callable[[FlaskClient], Any], app: Flask) -> l
 
 
 def test_if_match_star_cannot_skip_the_version_check_even_ten_at_once(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, organizer: Account
 ) -> None:
     game, _etag = create_game(client, title="Original")
     url = f"{GAMES}/{game['id']}"
@@ -95,7 +101,7 @@ def test_if_match_star_cannot_skip_the_version_check_even_ten_at_once(
     def patch(other: FlaskClient) -> Any:
         return other.patch(url, json={"title": "Overwritten"}, headers={"If-Match": "*"})
 
-    answers = _at_once(10, patch, app)
+    answers = _at_once(10, patch, app, organizer)
     assert [answer.status_code for answer in answers] == [428] * 10
     assert all("ETag" in answer.json["message"] for answer in answers)
     stored = client.get(url).json
@@ -103,7 +109,7 @@ def test_if_match_star_cannot_skip_the_version_check_even_ten_at_once(
 
 
 def test_of_ten_patches_at_once_with_one_etag_exactly_one_wins(
-    app: Flask, client: FlaskClient
+    app: Flask, client: FlaskClient, organizer: Account
 ) -> None:
     game, etag = create_game(client, title="Original")
     url = f"{GAMES}/{game['id']}"
@@ -111,6 +117,6 @@ def test_of_ten_patches_at_once_with_one_etag_exactly_one_wins(
     def patch(other: FlaskClient) -> Any:
         return other.patch(url, json={"description": "mine"}, headers={"If-Match": etag})
 
-    statuses = sorted(answer.status_code for answer in _at_once(10, patch, app))
+    statuses = sorted(answer.status_code for answer in _at_once(10, patch, app, organizer))
     assert statuses == [200] + [412] * 9
     assert client.get(url).json["version"] == 2

@@ -3,6 +3,8 @@ checks every answer: a documented status code, content type, headers and body.""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,10 +22,15 @@ from schemathesis.specs.openapi.checks import (
 
 from backend import create_app
 from backend.api import MAX_REQUEST_BYTES
+from backend.api.access import access_of
 from backend.config import Settings
+from backend.domain.accounts import Role
+from backend.domain.permissions import Permission
+from backend.domain.principal import Principal
 from backend.state import app_state
+from tests.accounts import TEST_PASSWORD
 from tests.api.helpers import GAMES, create_game, create_label
-from tests.conftest import settings_for
+from tests.conftest import AccountMaker, settings_for
 from tests.factories import game_fields
 
 CHECKS = [
@@ -34,6 +41,12 @@ CHECKS = [
 ]
 UNREACHABLE = "postgresql://nobody:pw@127.0.0.1:1/none"
 GAME = f"{GAMES}/{{game_id}}"
+TOKENS = "/api/v1/auth/tokens"
+TOKEN = f"{TOKENS}/{{token_id}}"
+PASSWORD = "/api/v1/auth/me/password"
+USERS = "/api/v1/users"
+USER = f"{USERS}/{{user_id}}"
+AUDIT = "/api/v1/audit"
 Conforms = Callable[[Any, str, str, int], Any]
 
 
@@ -139,3 +152,114 @@ def test_an_unexpected_error_is_the_documented_default_error(
     monkeypatch.setattr("backend.api.games.routes.filters_from", broken)
     response = conforms(client.get(GAMES), "GET", GAMES, 500)
     assert "a bug" not in response.get_data(as_text=True)
+
+
+def spec_operations(documented: Any) -> list[tuple[str, str]]:
+    """(method, path) of every operation in the spec."""
+    return [
+        (operation.method.upper(), operation.path)
+        for operation in (result.ok() for result in documented.get_all_operations())
+    ]
+
+
+def with_made_up_ids(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+
+
+def test_a_token_that_opens_nothing_is_a_conforming_401_wherever_it_is_read(
+    app: Flask, documented: Any, conforms: Conforms
+) -> None:
+    client = app.test_client()
+    checked = 0
+    for method, path in spec_operations(documented):
+        access = access_of(app, *endpoint_of(app, method, path))
+        if access is None or not access.reads_token:
+            continue
+        wrong = {"Authorization": "Bearer no-such-token"}
+        response = client.open(with_made_up_ids(path), method=method, headers=wrong)
+        conforms(response, method, path, 401)
+        assert response.headers["WWW-Authenticate"] == (
+            'Bearer realm="Game Night", error="invalid_token"'
+        )
+        if access.permission is not None:
+            anonymous = client.open(with_made_up_ids(path), method=method)
+            conforms(anonymous, method, path, 401)
+            assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="Game Night"'
+        checked += 1
+    assert checked >= 20
+
+
+def test_a_role_without_the_permission_is_a_conforming_403(
+    app: Flask, documented: Any, conforms: Conforms, accounts: AccountMaker
+) -> None:
+    member = app.test_client()
+    member.environ_base["HTTP_AUTHORIZATION"] = accounts(Role.MEMBER).headers["Authorization"]
+    checked = 0
+    for method, path in spec_operations(documented):
+        access = access_of(app, *endpoint_of(app, method, path))
+        if access is None or access.permission in (None, Permission.SIGNED_IN):
+            continue
+        if access.permission.allows(Principal.of_user(uuid.uuid4(), Role.MEMBER)):
+            continue
+        conforms(member.open(with_made_up_ids(path), method=method), method, path, 403)
+        checked += 1
+    assert checked >= 15
+
+
+def endpoint_of(app: Flask, method: str, path: str) -> tuple[str, str]:
+    adapter = app.url_map.bind("gamenight.test")
+    endpoint, _arguments = adapter.match(with_made_up_ids(path), method=method)
+    return endpoint, method
+
+
+def test_the_accounts_answers_conform(
+    client: FlaskClient, conforms: Conforms, accounts: AccountMaker
+) -> None:
+    admin_account = accounts(Role.ADMIN)
+    admin = client.application.test_client()
+    admin.environ_base["HTTP_AUTHORIZATION"] = admin_account.headers["Authorization"]
+    sign_in = {"email": admin_account.email, "password": TEST_PASSWORD, "name": "laptop"}
+    signed_in = conforms(admin.post(TOKENS, json=sign_in), "POST", TOKENS, 201)
+    wrong = {**sign_in, "password": "not the password at all"}
+    conforms(admin.post(TOKENS, json=wrong), "POST", TOKENS, 401)
+    conforms(admin.get(TOKENS), "GET", TOKENS, 200)
+    conforms(admin.get("/api/v1/auth/me"), "GET", "/api/v1/auth/me", 200)
+    revoke = f"{TOKENS}/{signed_in.json['id']}"
+    conforms(admin.delete(revoke), "DELETE", TOKEN, 204)
+    conforms(admin.delete(with_made_up_ids(TOKEN)), "DELETE", TOKEN, 404)
+
+    new_user = {"email": "ann@example.org", "password": TEST_PASSWORD, "role": "organizer"}
+    created = conforms(admin.post(USERS, json=new_user), "POST", USERS, 201)
+    conforms(admin.post(USERS, json=new_user), "POST", USERS, 409)
+    short = {**new_user, "email": "bob@example.org", "password": "short"}
+    conforms(admin.post(USERS, json=short), "POST", USERS, 422)
+    conforms(admin.get(USERS), "GET", USERS, 200)
+    user = f"{USERS}/{created.json['id']}"
+    read = conforms(admin.get(user), "GET", USER, 200)
+    etag = read.headers["ETag"]
+    conforms(admin.get(user, headers={"If-None-Match": etag}), "GET", USER, 304)
+    patched = admin.patch(user, json={"role": "member"}, headers={"If-Match": etag})
+    conforms(patched, "PATCH", USER, 200)
+    conforms(admin.patch(user, json={}, headers={"If-Match": etag}), "PATCH", USER, 412)
+    conforms(admin.patch(user, json={}), "PATCH", USER, 428)
+    conforms(admin.get(with_made_up_ids(USER)), "GET", USER, 404)
+
+    password = {"current_password": TEST_PASSWORD, "new_password": "another long passphrase"}
+    conforms(admin.put(PASSWORD, json=password), "PUT", PASSWORD, 204)
+    conforms(admin.put(PASSWORD, json=password), "PUT", PASSWORD, 422)
+
+
+def test_the_audit_trail_and_a_games_history_conform(
+    client: FlaskClient, conforms: Conforms, accounts: AccountMaker
+) -> None:
+    game, etag = create_game(client)
+    client.patch(f"{GAMES}/{game['id']}", json={"title": "Renamed"}, headers={"If-Match": etag})
+    history = f"{GAMES}/{game['id']}/history"
+    listed = conforms(client.get(history), "GET", f"{GAME}/history", 200)
+    assert [entry["action"] for entry in listed.json] == ["update", "insert"]
+    admin = client.application.test_client()
+    admin.environ_base["HTTP_AUTHORIZATION"] = accounts(Role.ADMIN).headers["Authorization"]
+    trail = conforms(admin.get(AUDIT, query_string={"entity_type": "games"}), "GET", AUDIT, 200)
+    assert len(trail.json) == 2
+    backwards = {"since": "2030-01-01T00:00:00Z", "until": "2020-01-01T00:00:00Z"}
+    conforms(admin.get(AUDIT, query_string=backwards), "GET", AUDIT, 422)

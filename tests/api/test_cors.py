@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from backend import create_app
 from backend.config import Settings, SettingsError
 from backend.state import app_state
+from tests.accounts import Account
 from tests.api.helpers import GAMES, create_game
 from tests.conftest import settings_for
 
@@ -18,9 +19,12 @@ CLUB = "https://club.example.org"
 
 
 @pytest.fixture
-def cors_client(migrated_settings: Settings, clean_database: None) -> Iterator[FlaskClient]:
+def cors_client(migrated_settings: Settings, organizer: Account) -> Iterator[FlaskClient]:
+    """A client of an app that allows CORS_ORIGINS=CLUB, signed in as an organizer."""
     app = create_app(settings_for(migrated_settings.database_url, cors_origins=(CLUB,)))
-    yield app.test_client()
+    signed_in = app.test_client()
+    signed_in.environ_base["HTTP_AUTHORIZATION"] = organizer.headers["Authorization"]
+    yield signed_in
     app_state(app).engine.dispose()
 
 
@@ -53,6 +57,7 @@ def test_a_listed_origin_may_read_etag_location_pagination_and_request_id(
     cors_client: FlaskClient,
 ) -> None:
     created = cors_client.post(GAMES, json={"title": "Cascadia"}, headers={"Origin": CLUB})
+    assert created.status_code == 201
     listed = cors_client.get(GAMES, headers={"Origin": CLUB})
     for response in (created, listed):
         assert response.headers["Access-Control-Allow-Origin"] == CLUB

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.accounts import Account
 from tests.api.helpers import GAMES, create_game, game_count
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
 
 
-def test_post_creates_a_game_with_location_and_etag(client: FlaskClient) -> None:
+def test_post_creates_a_game_with_location_and_etag(
+    client: FlaskClient, organizer: Account
+) -> None:
     fields = game_fields(title="Brass: Birmingham", bgg_id=224517, complexity=3.9)
     response = client.post(GAMES, json=fields)
     assert response.status_code == 201
@@ -22,7 +25,7 @@ def test_post_creates_a_game_with_location_and_etag(client: FlaskClient) -> None
     assert response.headers["ETag"]
     assert {key: body[key] for key in fields} == fields
     assert body["version"] == 1
-    assert body["created_by"] == body["updated_by"] == "anonymous"
+    assert body["created_by"] == body["updated_by"] == organizer.actor
     assert body["created_at"].endswith("+00:00")
     follow = client.get(response.headers["Location"])
     assert follow.status_code == 200
@@ -212,7 +215,7 @@ def test_delete_needs_the_current_etag(client: FlaskClient) -> None:
 
 
 def test_the_change_reason_and_request_id_reach_the_audit_log(
-    client: FlaskClient, session_factory: Any
+    client: FlaskClient, organizer: Account, session_factory: Any
 ) -> None:
     from sqlalchemy import select
 
@@ -228,7 +231,7 @@ def test_the_change_reason_and_request_id_reach_the_audit_log(
         entry = session.scalar(select(AuditLog).where(AuditLog.entity_id == response.json["id"]))
         assert entry is not None
         assert (entry.actor, entry.change_reason, entry.request_id) == (
-            "anonymous",
+            organizer.actor,
             "new stock",
             "req-abc",
         )

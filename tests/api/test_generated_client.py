@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import json
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from flask import Flask
 
 from backend import create_app
 from backend.state import app_state
+from tests.accounts import TEST_PASSWORD, Account
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.slow
@@ -31,6 +33,7 @@ pytestmark = pytest.mark.slow
 PACKAGE = "game_night_client"
 # The spec gives no operationIds, so the generator names each operation's module after its
 # method and path.
+SIGN_IN = "api.auth.post_api_v1_auth_tokens"
 CREATE_CATEGORY = "api.categories.post_api_v1_categories"
 CREATE_TAG = "api.tags.post_api_v1_tags"
 CREATE_GAME = "api.games.post_api_v1_games"
@@ -72,6 +75,30 @@ class GeneratedClient:
             base_url="http://gamenight.test",
             httpx_args={"transport": httpx.WSGITransport(app=app)},
         )
+
+    def signed_in_to(self, app: Flask, token: str) -> Any:
+        """The generated package's client for the spec's bearer scheme, configured as its
+        users configure it: with the API token, which it sends as `Bearer <token>`."""
+        return self.package.AuthenticatedClient(
+            base_url="http://gamenight.test",
+            token=token,
+            httpx_args={"transport": httpx.WSGITransport(app=app)},
+        )
+
+    def sign_in(self, app: Flask, account: Account) -> str:
+        """A new API token for `account`, asked for through the generated sign-in operation."""
+        with self.connected_to(app) as client:
+            answer = self.operation(SIGN_IN).sync_detailed(
+                client=client,
+                body=self.model("SignIn")(
+                    email=account.email, password=TEST_PASSWORD, name="generated client"
+                ),
+            )
+        assert answer.status_code == HTTPStatus.CREATED, answer.content
+        assert isinstance(answer.parsed, self.model("NewToken"))
+        assert_typed(answer.parsed, self)
+        token: str = answer.parsed.token
+        return token
 
 
 @pytest.fixture(scope="session")
@@ -182,12 +209,50 @@ def pagination_of(response: Any, generated: GeneratedClient) -> Any:
     return metadata
 
 
+def test_the_generated_client_has_the_specs_bearer_scheme_and_without_it_cannot_write(
+    app: Flask, organizer: Account, generated_client: GeneratedClient
+) -> None:
+    generated = generated_client
+
+    def client_type(operation: str) -> Any:
+        return (
+            inspect.signature(generated.operation(operation).sync_detailed)
+            .parameters["client"]
+            .annotation
+        )
+
+    # The generator read the spec's security: a write wants the client with a token,
+    # signing in (security: []) takes either.
+    with_token, without = generated.package.AuthenticatedClient, generated.package.Client
+    assert client_type(CREATE_GAME) is with_token
+    assert set(typing.get_args(client_type(SIGN_IN))) == {with_token, without}
+    error = generated.model("Error")
+    body = generated.model("GameCreate")(title="Anonymous")
+    with generated.connected_to(app) as anonymous:
+        refused = generated.operation(CREATE_GAME).sync_detailed(client=anonymous, body=body)
+        listed = generated.operation(LIST_GAMES).sync_detailed(client=anonymous)
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    assert isinstance(refused.parsed, error)
+    assert_typed(refused.parsed, generated)
+    assert refused.headers["WWW-Authenticate"] == 'Bearer realm="Game Night"'
+    assert (listed.status_code, listed.parsed) == (HTTPStatus.OK, [])
+    with generated.signed_in_to(app, "not-a-token") as wrong:
+        rejected = generated.operation(CREATE_GAME).sync_detailed(client=wrong, body=body)
+    assert rejected.status_code == HTTPStatus.UNAUTHORIZED
+    assert 'error="invalid_token"' in rejected.headers["WWW-Authenticate"]
+    with generated.signed_in_to(app, generated.sign_in(app, organizer)) as client:
+        created = generated.operation(CREATE_GAME).sync_detailed(client=client, body=body)
+    assert created.status_code == HTTPStatus.CREATED
+    assert created.parsed.created_by == organizer.actor
+
+
 def test_a_generated_client_creates_reads_pages_changes_and_deletes_a_game(
-    app: Flask, clean_database: None, generated_client: GeneratedClient
+    app: Flask, organizer: Account, generated_client: GeneratedClient
 ) -> None:
     generated = generated_client
     game_out, error = generated.model("GameOut"), generated.model("Error")
-    with generated.connected_to(app) as client:
+    token = generated.sign_in(app, organizer)
+    with generated.signed_in_to(app, token) as client:
         created_category = generated.operation(CREATE_CATEGORY).sync_detailed(
             client=client, body=generated.model("CategoryIn")(name="Economic Games")
         )
@@ -237,6 +302,7 @@ def test_a_generated_client_creates_reads_pages_changes_and_deletes_a_game(
             3.9,
         )
         assert game.version == 1
+        assert game.created_by == organizer.actor
         assert isinstance(game.created_at, datetime) and game.created_at.tzinfo is not None
         label_summary = generated.model("LabelSummary")
         assert game.categories == [
@@ -318,11 +384,11 @@ def test_a_generated_client_creates_reads_pages_changes_and_deletes_a_game(
 
 
 def test_a_generated_client_reads_a_game_whose_optional_fields_are_null(
-    app: Flask, clean_database: None, generated_client: GeneratedClient
+    app: Flask, organizer: Account, generated_client: GeneratedClient
 ) -> None:
     generated = generated_client
     game_out = generated.model("GameOut")
-    with generated.connected_to(app) as client:
+    with generated.signed_in_to(app, generated.sign_in(app, organizer)) as client:
         created = generated.operation(CREATE_GAME).sync_detailed(
             client=client,
             body=generated.model("GameCreate")(title="Unknown", min_players=None, max_players=None),

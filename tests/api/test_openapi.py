@@ -1,13 +1,17 @@
-"""The OpenAPI spec and Swagger UI: complete, documented errors, and no CDN."""
+"""The OpenAPI spec and Swagger UI: complete, documented errors and access, and no CDN."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from backend.api.access import BEARER_SCHEME, Access, access_of
+from backend.domain.permissions import Permission
 
 OPERATIONS = {
     ("get", "/api/v1/games"): {"422", "503"},
@@ -204,3 +208,66 @@ def test_every_documented_response_header_has_a_schema(spec: dict[str, Any]) -> 
                     if "$ref" in header:
                         header = spec["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]
                     assert "schema" in header or "content" in header, (method, path, status, name)
+
+
+def access_by_operation(app: Flask) -> dict[tuple[str, str], Access]:
+    """Each route's declared access, keyed as the spec keys its operations."""
+    declared: dict[tuple[str, str], Access] = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods or ():
+            access = access_of(app, rule.endpoint, method)
+            if access is not None:
+                declared[method.lower(), path] = access
+    return declared
+
+
+def resolved(spec: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in response:
+        found: dict[str, Any] = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+        return found
+    return response
+
+
+def test_the_spec_declares_the_bearer_scheme(spec: dict[str, Any]) -> None:
+    scheme = spec["components"]["securitySchemes"][BEARER_SCHEME]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+
+
+def test_each_operation_documents_the_access_it_declares(app: Flask, spec: dict[str, Any]) -> None:
+    declared = access_by_operation(app)
+    kinds: Counter[str] = Counter()
+    for key, operation in operations(spec).items():
+        access = declared[key]
+        responses = {status: resolved(spec, r) for status, r in operation["responses"].items()}
+        if not access.reads_token:
+            assert operation["security"] == [], key
+            kinds["open"] += 1
+            continue
+        # A token sent along is checked on every operation but the open ones: 401, with the
+        # bearer challenge, when it opens nothing.
+        challenge = responses["401"]["headers"]["WWW-Authenticate"]
+        assert challenge["required"] is True and challenge["schema"]["type"] == "string", key
+        if access.permission is None:
+            assert operation["security"] == [{}, {BEARER_SCHEME: []}], key
+            kinds["public"] += 1
+            continue
+        assert operation["security"] == [{BEARER_SCHEME: []}], key
+        if access.permission is Permission.SIGNED_IN:
+            assert "403" not in responses, key
+            kinds["signed in"] += 1
+        else:
+            assert "403" in responses, key
+            assert access.permission.role_names in responses["403"]["description"], key
+            kinds["a role"] += 1
+    assert min(kinds.values()) >= 3 and len(kinds) == 4, kinds
+
+
+def test_signing_in_documents_401_and_429_with_retry_after(spec: dict[str, Any]) -> None:
+    responses = operations(spec)[("post", "/api/v1/auth/tokens")]["responses"]
+    assert {"201", "401", "429"} <= set(responses)
+    too_many = resolved(spec, responses["429"])
+    retry_after = too_many["headers"]["Retry-After"]
+    assert retry_after["required"] is True
+    assert retry_after["schema"]["type"] == "integer"
+    assert resolved(spec, responses["401"])["headers"]["WWW-Authenticate"]["required"] is True

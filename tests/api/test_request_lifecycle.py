@@ -12,16 +12,19 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from backend import create_app
+from backend.api.access import PUBLIC, declare
 from backend.api.uow import get_uow
 from backend.config import Settings
 from backend.state import app_state
 from tests.factories import make_game
 
 seen: dict[str, Any] = {}
+# Public, as the API's reads are: what is under test is the Unit of Work, not access.
 probe = Blueprint("lifecycle_probe", __name__, url_prefix="/probe")
 
 
 @probe.post("/write-then-fail")
+@declare(PUBLIC)
 def write_then_fail() -> None:
     uow = get_uow()
     seen["uow"] = uow
@@ -31,6 +34,7 @@ def write_then_fail() -> None:
 
 
 @probe.post("/write-without-commit")
+@declare(PUBLIC)
 def write_without_commit() -> dict[str, str]:
     uow = get_uow()
     seen["uow"] = uow
@@ -40,6 +44,7 @@ def write_without_commit() -> dict[str, str]:
 
 
 @probe.get("/read")
+@declare(PUBLIC)
 def read() -> dict[str, int]:
     uow = get_uow()
     seen["uow"] = uow
@@ -48,6 +53,7 @@ def read() -> dict[str, int]:
 
 
 @probe.get("/write-in-a-read")
+@declare(PUBLIC)
 def write_in_a_read() -> None:
     uow = get_uow()
     uow.games.add(make_game(title="Written by a GET"))
@@ -55,6 +61,7 @@ def write_in_a_read() -> None:
 
 
 @probe.get("/bad-sql")
+@declare(PUBLIC)
 def bad_sql() -> None:
     get_uow().session.execute(text("SELECT secret_column FROM no_such_table"))
 

@@ -1,23 +1,27 @@
-"""Reads cost a constant number of SQL statements, whatever the page size."""
+"""Reads cost a constant number of SQL statements, whatever the page size; a bearer token
+adds one (its lookup), and its last use is written at most once a minute."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.models import game_categories, game_tags
+from backend.models import ApiToken, AuditLog, game_categories, game_tags
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
+from tests.accounts import Account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
 
 
 @pytest.fixture
-def catalog(client: FlaskClient, session_factory: sessionmaker[Session]) -> list[str]:
+def catalog(clean_database: None, session_factory: sessionmaker[Session]) -> list[str]:
     """120 games, each with two categories and three tags."""
     with SqlAlchemyUnitOfWork(session_factory) as uow:
         ids = uow.games.insert_many([game_fields() for _ in range(120)])
@@ -36,10 +40,10 @@ def catalog(client: FlaskClient, session_factory: sessionmaker[Session]) -> list
 
 
 def test_get_one_game_with_its_labels_costs_at_most_two_statements(
-    client: FlaskClient, catalog: list[str]
+    anonymous_client: FlaskClient, catalog: list[str]
 ) -> None:
     with recorded_statements() as statements:
-        response = client.get(f"{GAMES}/{catalog[0]}")
+        response = anonymous_client.get(f"{GAMES}/{catalog[0]}")
     assert response.status_code == 200
     assert len(response.json["categories"]) == 2
     assert len(response.json["tags"]) == 3
@@ -48,10 +52,10 @@ def test_get_one_game_with_its_labels_costs_at_most_two_statements(
 
 @pytest.mark.parametrize("page_size", [1, 20, 100])
 def test_a_page_of_games_with_labels_costs_at_most_four_statements(
-    client: FlaskClient, catalog: list[str], page_size: int
+    anonymous_client: FlaskClient, catalog: list[str], page_size: int
 ) -> None:
     with recorded_statements() as statements:
-        response = client.get(GAMES, query_string={"page_size": page_size})
+        response = anonymous_client.get(GAMES, query_string={"page_size": page_size})
     assert response.status_code == 200
     assert len(response.json) == page_size
     assert all(len(game["tags"]) == 3 for game in response.json)
@@ -60,7 +64,7 @@ def test_a_page_of_games_with_labels_costs_at_most_four_statements(
 
 @pytest.mark.parametrize("page_size", [1, 20, 100])
 def test_a_filtered_page_costs_no_more(
-    client: FlaskClient, catalog: list[str], page_size: int
+    anonymous_client: FlaskClient, catalog: list[str], page_size: int
 ) -> None:
     query = {
         "page_size": page_size,
@@ -71,7 +75,7 @@ def test_a_filtered_page_costs_no_more(
         "sort": "-rating",
     }
     with recorded_statements() as statements:
-        response = client.get(GAMES, query_string=query)
+        response = anonymous_client.get(GAMES, query_string=query)
     assert response.status_code == 200
     assert len(response.json) == page_size
     assert len(statements) <= 4, statements
@@ -84,3 +88,90 @@ def test_liveness_costs_no_statement_and_no_connection(app: Flask, client: Flask
         assert client.get("/health/live").status_code == 200
     assert statements == []
     assert pool.checkedout() == before  # type: ignore[attr-defined]
+
+
+def token_statements(statements: list[str]) -> list[str]:
+    """The statements that touch the api_tokens table."""
+    return [statement for statement in statements if "api_tokens" in statement]
+
+
+def is_a(kind: str, statement: str) -> bool:
+    return statement.lstrip().upper().startswith(kind)
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("one game", {}),
+        ("page", {"page_size": 20}),
+        ("page", {"page_size": 100, "players": 3, "category": "strategy", "sort": "-rating"}),
+    ],
+)
+def test_a_read_with_a_token_costs_exactly_its_lookup_more_than_anonymously(
+    client: FlaskClient,
+    anonymous_client: FlaskClient,
+    catalog: list[str],
+    path: str,
+    query: dict[str, object],
+) -> None:
+    url = f"{GAMES}/{catalog[0]}" if path == "one game" else GAMES
+    with recorded_statements() as anonymous:
+        alone = anonymous_client.get(url, query_string=query)
+    with recorded_statements() as signed_in:
+        with_token = client.get(url, query_string=query)
+    assert (alone.status_code, with_token.status_code) == (200, 200)
+    assert with_token.json == alone.json
+    (lookup,) = token_statements(signed_in)
+    assert is_a("SELECT", lookup), lookup
+    assert len(signed_in) == len(anonymous) + 1, (anonymous, signed_in)
+    assert [statement for statement in signed_in if statement != lookup] == anonymous
+
+
+def test_an_authenticated_write_costs_one_statement_for_its_token(client: FlaskClient) -> None:
+    with recorded_statements() as statements:
+        response = client.post(GAMES, json=game_fields(title="Signed in"))
+    assert response.status_code == 201
+    # The lookup finds token and user at once; nothing else of the write reads either.
+    (lookup,) = token_statements(statements)
+    assert is_a("SELECT", lookup), lookup
+    assert [statement for statement in statements if "users" in statement] == [lookup]
+
+
+def test_a_token_last_used_over_a_minute_ago_is_written_once_and_only_its_use(
+    client: FlaskClient,
+    organizer: Account,
+    catalog: list[str],
+    engine: Engine,
+) -> None:
+    tokens = ApiToken.__table__
+    long_ago = datetime.now(UTC) - timedelta(minutes=2)
+    with engine.begin() as connection:
+        connection.execute(
+            update(tokens).where(tokens.c.id == organizer.token_id).values(last_used_at=long_ago)
+        )
+        version_before = connection.scalar(
+            select(tokens.c.version).where(tokens.c.id == organizer.token_id)
+        )
+        audit_before = connection.scalar(select(func.count()).select_from(AuditLog))
+    url = f"{GAMES}/{catalog[0]}"
+
+    with recorded_statements() as first:
+        assert client.get(url).status_code == 200
+    with recorded_statements() as second:
+        assert client.get(url).status_code == 200
+
+    first_lookup, written = token_statements(first)
+    assert is_a("SELECT", first_lookup) and is_a("UPDATE", written), first
+    assert [statement for statement in first if is_a("UPDATE", statement)] == [written]
+    (second_lookup,) = token_statements(second)
+    assert is_a("SELECT", second_lookup), second
+    assert not [statement for statement in second if is_a("UPDATE", statement)]
+    with engine.connect() as connection:
+        version, last_used_at = connection.execute(
+            select(tokens.c.version, tokens.c.last_used_at).where(tokens.c.id == organizer.token_id)
+        ).one()
+        audit_after = connection.scalar(select(func.count()).select_from(AuditLog))
+    assert version == version_before
+    assert audit_after == audit_before
+    noted = last_used_at if last_used_at.tzinfo else last_used_at.replace(tzinfo=UTC)
+    assert noted > long_ago + timedelta(minutes=1)

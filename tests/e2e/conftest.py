@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import DatabaseServer, migrate
+from backend.db.engine import make_engine
+from backend.domain.accounts import Role
+from backend.repositories.unit_of_work import make_session_factory
+from tests.accounts import Account, add_account
+from tests.conftest import DatabaseServer, migrate, settings_for
 from tests.servers import free_port, start_gunicorn
 
 STARTUP_SECONDS = 30
@@ -60,6 +64,21 @@ def gunicorn_server(
         log_path,
     ) as server:
         yield server
+
+
+def account_on(server: RunningServer, role: Role = Role.ORGANIZER) -> Account:
+    """An account with a working token, made in the server's own database."""
+    engine = make_engine(settings_for(server.database_url))
+    try:
+        return add_account(make_session_factory(engine), role)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def server_organizer(gunicorn_server: RunningServer) -> Account:
+    """An organizer of gunicorn_server's database: its token may change the catalog."""
+    return account_on(gunicorn_server)
 
 
 def _wait_until_live(server: RunningServer, process: subprocess.Popen[bytes]) -> None:

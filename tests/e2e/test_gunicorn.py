@@ -18,24 +18,35 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from backend.api import MAX_REQUEST_BYTES
 from backend.db.migrations import head_revisions
+from tests.accounts import Account
 from tests.e2e.conftest import RunningServer
 from tests.factories import game_fields
 from tests.servers import free_port, start_gunicorn
 
 
-def test_create_read_change_and_delete_a_game_over_http(gunicorn_server: RunningServer) -> None:
+def test_create_read_change_and_delete_a_game_over_http(
+    gunicorn_server: RunningServer, server_organizer: Account
+) -> None:
     games = f"{gunicorn_server.base_url}/api/v1/games"
-    created = requests.post(games, json=game_fields(title="Over HTTP"), timeout=10)
+    signed_in = server_organizer.headers
+    created = requests.post(
+        games, json=game_fields(title="Over HTTP"), headers=signed_in, timeout=10
+    )
     assert created.status_code == 201
+    assert created.json()["created_by"] == server_organizer.actor
     url = gunicorn_server.base_url + created.headers["Location"]
     etag = created.headers["ETag"]
 
     assert requests.get(url, timeout=10).json()["title"] == "Over HTTP"
-    changed = requests.patch(url, json={"title": "Changed"}, headers={"If-Match": etag}, timeout=10)
+    changed = requests.patch(
+        url, json={"title": "Changed"}, headers={"If-Match": etag, **signed_in}, timeout=10
+    )
     assert changed.status_code == 200
-    stale = requests.delete(url, headers={"If-Match": etag}, timeout=10)
+    stale = requests.delete(url, headers={"If-Match": etag, **signed_in}, timeout=10)
     assert stale.status_code == 412
-    deleted = requests.delete(url, headers={"If-Match": changed.headers["ETag"]}, timeout=10)
+    deleted = requests.delete(
+        url, headers={"If-Match": changed.headers["ETag"], **signed_in}, timeout=10
+    )
     assert deleted.status_code == 204
     assert requests.get(url, timeout=10).status_code == 404
 
@@ -69,18 +80,22 @@ def test_the_request_id_is_in_the_response_and_the_access_log(
     assert f"request_id={request_id}" in gunicorn_server.log()
 
 
-def test_bad_input_over_http_is_a_json_4xx(gunicorn_server: RunningServer) -> None:
+def test_bad_input_over_http_is_a_json_4xx(
+    gunicorn_server: RunningServer, server_organizer: Account
+) -> None:
     response = requests.post(
         f"{gunicorn_server.base_url}/api/v1/games",
         data=b'{"title": ',
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **server_organizer.headers},
         timeout=10,
     )
     assert response.status_code == 400
     assert response.json()["code"] == 400
 
 
-def test_an_oversized_chunked_body_is_413_over_http(gunicorn_server: RunningServer) -> None:
+def test_an_oversized_chunked_body_is_413_over_http(
+    gunicorn_server: RunningServer, server_organizer: Account
+) -> None:
     def two_mebibytes() -> Iterator[bytes]:
         for _ in range(32):
             yield b"x" * 65536
@@ -89,7 +104,7 @@ def test_an_oversized_chunked_body_is_413_over_http(gunicorn_server: RunningServ
     response = requests.post(
         f"{gunicorn_server.base_url}/api/v1/games",
         data=two_mebibytes(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **server_organizer.headers},
         timeout=30,
     )
     assert response.status_code == 413
@@ -187,7 +202,7 @@ def assert_never_more_used_than_open(
 
 
 def test_metrics_and_each_workers_pool_report_agree_before_and_after_traffic(
-    gunicorn_server: RunningServer,
+    gunicorn_server: RunningServer, server_organizer: Account
 ) -> None:
     games = f"{gunicorn_server.base_url}/api/v1/games"
     for _ in range(50):
@@ -205,7 +220,9 @@ def test_metrics_and_each_workers_pool_report_agree_before_and_after_traffic(
 
     def one_request(index: int) -> int:
         if index % 4 == 0:
-            return requests.post(games, json=game_fields(), timeout=10).status_code
+            return requests.post(
+                games, json=game_fields(), headers=server_organizer.headers, timeout=10
+            ).status_code
         return requests.get(games, timeout=10).status_code
 
     with ThreadPoolExecutor(max_workers=9) as executor:
@@ -296,11 +313,11 @@ def test_gunicorn_on_an_unmigrated_database_says_to_migrate(tmp_path: Path) -> N
 
 
 def test_a_body_of_exactly_the_size_limit_is_read_not_refused(
-    gunicorn_server: RunningServer,
+    gunicorn_server: RunningServer, server_organizer: Account
 ) -> None:
     # JSON padded with spaces to the byte: a parse error (400), not "too large" (413).
     body = b"{}" + b" " * (MAX_REQUEST_BYTES - 2)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **server_organizer.headers}
     url = f"{gunicorn_server.base_url}/api/v1/games"
     at_limit = requests.post(url, data=body, headers=headers, timeout=10)
     over_limit = requests.post(url, data=body + b" ", headers=headers, timeout=10)

@@ -20,7 +20,7 @@ import requests
 from backend.api import MAX_REQUEST_BYTES
 from backend.config import PROJECT_ROOT
 from tests.conftest import STRICT, migrate, settings_for
-from tests.e2e.conftest import RunningServer, serving
+from tests.e2e.conftest import RunningServer, account_on, serving
 from tests.servers import free_port
 
 SHIPPED_CONFIG = PROJECT_ROOT / "docs" / "deploy" / "nginx.conf"
@@ -234,11 +234,17 @@ def test_nginx_lets_through_what_the_app_reads_and_refuses_one_byte_more(
     document = b'{"title": "Fits", "not_a_field": 1}'
     within = b" " * (MAX_REQUEST_BYTES - 1 - len(document)) + document
     over = b" " * (MAX_REQUEST_BYTES + 1 - len(document)) + document
+    # Signed in as an organizer: the app reads the body only of a caller who may write.
+    signed_in = account_on(gunicorn).headers
     answers = [
         requests.post(
             f"{nginx.base_url}/api/v1/games",
             data=body,
-            headers={"Content-Type": "application/json", "X-Request-ID": request_id},
+            headers={
+                "Content-Type": "application/json",
+                "X-Request-ID": request_id,
+                **signed_in,
+            },
             timeout=10,
         )
         for body, request_id in ((within, "within-limit"), (over, "over-limit"))

@@ -17,6 +17,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from backend import PROBE_TIMEOUT_SECONDS, create_app
+from backend.api.access import PUBLIC, declare
 from backend.api.uow import get_uow
 from backend.db.engine import APPLICATION_NAME
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
@@ -27,16 +28,19 @@ from tests.throwaway_postgres import ThrowawayCluster
 
 pytestmark = pytest.mark.slow
 
+# Public, as the API's reads are: what is under test is failing and recovering, not access.
 probe = Blueprint("failure_probe", __name__, url_prefix="/probe")
 
 
 @probe.get("/slow")
+@declare(PUBLIC)
 def slow() -> dict[str, str]:
     get_uow().session.execute(text("SELECT pg_sleep(1.5)"))
     return {"status": "slept"}
 
 
 @probe.post("/killed-before-commit")
+@declare(PUBLIC)
 def killed_before_commit() -> dict[str, str]:
     uow = get_uow()
     uow.games.add(make_game(title="Never stored"))
@@ -47,6 +51,7 @@ def killed_before_commit() -> dict[str, str]:
 
 
 @probe.post("/killed-before-rollback")
+@declare(PUBLIC)
 def killed_before_rollback() -> dict[str, str]:
     """Leaves without committing: the ROLLBACK at teardown meets the dead connection."""
     uow = get_uow()
@@ -57,6 +62,7 @@ def killed_before_rollback() -> dict[str, str]:
 
 
 @probe.get("/killed-after-reading")
+@declare(PUBLIC)
 def killed_after_reading() -> dict[str, str]:
     """A read: its READ ONLY transaction ends with a COMMIT at teardown."""
     _kill_connection_of(get_uow())

@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from backend import create_app
+from backend.domain.accounts import Role
 from backend.state import app_state
+from tests.accounts import add_account
 from tests.conftest import migrate, settings_for
 from tests.factories import game_fields
 from tests.servers import free_port
@@ -86,7 +88,10 @@ pidfile = {root / "pgbouncer.pid"}
 
 def test_the_api_works_behind_pgbouncer_in_transaction_mode(pgbouncer_url: str) -> None:
     app = create_app(settings_for(pgbouncer_url, db_pgbouncer=True, db_pool_size=8))
+    # Signed in throughout: the token's lookup hops between server connections too.
+    organizer = add_account(app_state(app).session_factory, Role.ORGANIZER)
     client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = organizer.headers["Authorization"]
     try:
         created = client.post("/api/v1/games", json=game_fields(title="Behind PgBouncer"))
         assert created.status_code == 201
@@ -96,6 +101,7 @@ def test_the_api_works_behind_pgbouncer_in_transaction_mode(pgbouncer_url: str) 
         # driver-prepared statement would be looked for on the wrong server connection.
         def read(_: int) -> tuple[int, int, int]:
             local = app.test_client()
+            local.environ_base["HTTP_AUTHORIZATION"] = organizer.headers["Authorization"]
             return (
                 local.get(url).status_code,
                 local.get("/api/v1/games", query_string={"q": "pgbouncer"}).status_code,

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.errors import raising_domain_errors
 from backend.domain.accounts import Role
-from backend.domain.errors import BrokenReferenceError, DomainRuleError, DuplicateError
+from backend.domain.errors import (
+    BrokenReferenceError,
+    DomainRuleError,
+    DuplicateError,
+    NotSignedIn,
+)
 from backend.domain.principal import SYSTEM
 from backend.models import ApiToken, AuditLog, Base, User
 from backend.repositories.audit import REDACTED
@@ -107,8 +112,8 @@ def test_sign_in_tokens_and_admin_counts_round_trip(session_factory: Factory) ->
         )
     with SqlAlchemyUnitOfWork(session_factory) as uow:
         assert uow.users.count_active_admins() == 1
-        found = accounts.user_for_token(uow, secret)
-        assert found is not None and found.id == admin.id
+        found = accounts.authenticate(uow, secret)
+        assert (found.principal.user_id, found.token_id) == (admin.id, token.id)
         stored = uow.api_tokens.by_hash(accounts.token_hash(secret))
         assert stored is not None and stored.expires_at > datetime.now(UTC)
         assert [t.id for t in uow.api_tokens.of_user(admin.id)] == [token.id]
@@ -121,7 +126,8 @@ def test_sign_in_tokens_and_admin_counts_round_trip(session_factory: Factory) ->
             hasher=CHEAP,
         )
     with SqlAlchemyUnitOfWork(session_factory) as uow:
-        assert accounts.user_for_token(uow, secret) is None
+        with pytest.raises(NotSignedIn):
+            accounts.authenticate(uow, secret)
         revoked = uow.api_tokens.get_or_raise(token.id)
         assert revoked.revoked_at is not None and revoked.version == 2
 

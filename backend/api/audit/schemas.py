@@ -58,7 +58,9 @@ class AuditListArguments(ListArguments):
     )
     action = fields.Enum(AuditAction, by_value=True)
     since = fields.AwareDateTime(metadata={"description": "Entries at or after this time."})
-    until = fields.AwareDateTime(metadata={"description": "Entries before this time."})
+    until = fields.AwareDateTime(
+        metadata={"description": "Entries before this time; not before `since` (422)."}
+    )
 
     @ma.validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:

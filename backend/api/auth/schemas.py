@@ -57,5 +57,6 @@ class PasswordChange(Schema):
 
     current_password = password_field("The password as it is now.")
     new_password = password_field(
-        f"At least {PASSWORD_MIN_LENGTH} characters; every other token of the account is revoked."
+        f"At least {PASSWORD_MIN_LENGTH} characters; every other token of the account is revoked.",
+        new=True,
     )

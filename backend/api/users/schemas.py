@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
-from backend.api.schemas import NOT_BLANK_PATTERN, AuditedOut, ListArguments, Schema, Text
+from backend.api.schemas import (
+    NO_NUL_PATTERN,
+    NOT_BLANK_PATTERN,
+    AuditedOut,
+    ListArguments,
+    Schema,
+    Text,
+)
 from backend.domain.accounts import (
     DISPLAY_NAME_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -16,20 +25,36 @@ from backend.domain.accounts import (
 ROLES = [role.value for role in Role]
 
 
-def email_field(*, required: bool = False) -> Text:
+# Whitespace as str.isspace() has it, spelled out: a pattern's \s is less in ECMA regexes
+# (JSON Schema's), which leave out U+001C to U+001F.
+_SPACE = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x10000)) if c.isspace())
+# The shape the service holds a new account's email to (backend.domain.accounts.email_key):
+# one @, something either side, no whitespace but around it, and no NUL.
+EMAIL_PATTERN = f"^[{_SPACE}]*[^@{_SPACE}\\u0000]+@[^@{_SPACE}\\u0000]+[{_SPACE}]*$"
+
+
+def email_field(*, required: bool = False, new: bool = False) -> Text:
+    """An email; a `new` account's is documented with the shape the service holds it to
+    (signing in takes any text: one no account has is 401 whatever its shape)."""
     return Text(
         required=required,
+        pattern=EMAIL_PATTERN if new else NO_NUL_PATTERN,
         validate=validate.Length(max=EMAIL_MAX_LENGTH),
         metadata={"maxLength": EMAIL_MAX_LENGTH, "example": "ann@example.org"},
     )
 
 
-def password_field(description: str) -> Text:
+def password_field(description: str, *, new: bool = False) -> Text:
+    """A password; a `new` one is documented with the minimum length the service holds it
+    to (the service refuses a shorter one, with its own message)."""
+    metadata: dict[str, Any] = {"description": description, "maxLength": PASSWORD_MAX_LENGTH}
+    if new:
+        metadata["minLength"] = PASSWORD_MIN_LENGTH
     return Text(
         required=True,
         load_only=True,
         validate=validate.Length(max=PASSWORD_MAX_LENGTH),
-        metadata={"description": description, "maxLength": PASSWORD_MAX_LENGTH},
+        metadata=metadata,
     )
 
 
@@ -79,8 +104,8 @@ class UserOut(AuditedOut):
 class UserCreate(Schema):
     """A new account, made by an admin."""
 
-    email = email_field(required=True)
-    password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.")
+    email = email_field(required=True, new=True)
+    password = password_field(f"At least {PASSWORD_MIN_LENGTH} characters.", new=True)
     display_name = display_name_field("The name others see (default: the email).")
     role = role_field(load_default=Role.MEMBER)
 
