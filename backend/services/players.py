@@ -115,6 +115,13 @@ def preferences_version(preferences: PreferencesView) -> VersionTag:
     )
 
 
+# The tag of a player's preferences while it has none: what a writer who saw none expects.
+NO_PREFERENCES_TAG = game_version_tag(
+    0, {"favourite_categories": [], "favourite_tags": [], "refused_games": []}
+)
+NO_PREFERENCES_EXPECTED = ExpectedVersion.of({NO_PREFERENCES_TAG})
+
+
 def players_page(
     uow: UnitOfWork,
     principal: Principal,
