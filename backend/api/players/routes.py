@@ -18,8 +18,8 @@ from backend.api.players.schemas import (
     PlayerListArguments,
     PlayerOut,
     PlayerPatch,
-    PreferencesIn,
-    PreferencesOut,
+    PlayerPreferencesIn,
+    PlayerPreferencesOut,
 )
 from backend.api.uow import get_uow
 from backend.domain.errors import StaleObjectError
@@ -108,7 +108,7 @@ class PlayerById(MethodView):
 @blp.route("/<uuid:player_id>/preferences")
 class Preferences(MethodView):
     @blp.requires(Permission.SIGNED_IN)
-    @blp.reads_one(PreferencesOut, PLAYER_PATH + "/preferences", "player_id", links=("read",))
+    @blp.reads_one(PlayerPreferencesOut, PLAYER_PATH + "/preferences", "player_id", links=())
     def get(self, player_id: UUID) -> PreferencesView:
         """Get a player's preferences (empty, at version 0, until set)."""
         preferences = players.preferences_of(get_uow(), current_principal(), player_id)
@@ -116,7 +116,7 @@ class Preferences(MethodView):
         return preferences
 
     @blp.requires(Permission.SIGNED_IN)
-    @blp.replaces(PreferencesIn, PreferencesOut, PREFERENCES_IF_MATCH)
+    @blp.replaces(PlayerPreferencesIn, PlayerPreferencesOut, PREFERENCES_IF_MATCH)
     def put(self, values: dict[str, Any], player_id: UUID) -> PreferencesView:
         """Replace a player's preferences as a whole; If-Match once it has some."""
         sent = blp.expected_version_if_sent()

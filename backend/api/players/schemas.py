@@ -146,7 +146,7 @@ class PreferencesFields(Schema):
     max_group_size = _range_bound("max_group_size", "Largest group wanted.")
 
 
-class PreferencesIn(PreferencesFields):
+class PlayerPreferencesIn(PreferencesFields):
     """A player's preferences, replacing the current ones as a whole."""
 
     favourite_categories = _references(
@@ -173,7 +173,7 @@ class GameSummary(EntityOut):
     title = fields.String(dump_only=True, metadata={"example": "Twilight Imperium"})
 
 
-class PreferencesOut(PreferencesFields, AuditedOut):
+class PlayerPreferencesOut(PreferencesFields, AuditedOut):
     """A player's preferences; version 0 and null bookkeeping while none are set."""
 
     player_id = fields.UUID(dump_only=True)
