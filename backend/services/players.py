@@ -182,7 +182,7 @@ def change_player(
         raise PermissionDenied(
             "Only an organizer or an admin may link a player to another account."
         )
-    _check_player_values(uow, {**values}, current=player)
+    _check_player_values(uow, values, current=player)
     uow.players.update(player, values)
     uow.commit()
     return shown_to(principal, uow.players.view(player.id))
