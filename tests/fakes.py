@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from backend.db.locks import LockHeld
 from backend.domain.accounts import Role, TokenCredentials
@@ -22,11 +22,16 @@ from backend.domain.errors import (
 )
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, AuditLog, Game, User
+from backend.models import ApiToken, AuditLog, Game, Player, PlayerPreferences, User
 from backend.models.labels import LABEL_MODELS, Label
 from backend.repositories.base import Page
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import LabelRepository
+from backend.repositories.players import (
+    PlayerPreferencesRepository,
+    PlayerRepository,
+    PlayerView,
+)
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
 
@@ -152,6 +157,10 @@ class FakeGameRepository:
     def count(self) -> int:
         return len(self.stored)
 
+    def with_ids(self, game_ids: Collection[uuid.UUID]) -> list[Game]:
+        found = [self.stored[game_id] for game_id in set(game_ids) if game_id in self.stored]
+        return sorted(found, key=lambda game: (game.title, game.id))
+
     def stored_by_bgg_id(self, bgg_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         wanted = set(bgg_ids)
         return {
@@ -205,6 +214,113 @@ class FakeGameRepository:
             new = [self.labels[kind].stored[label_id] for label_id in label_ids]
             merged = {label.id: label for label in [*carried, *new]}.values()
             setattr(game, kind, sorted(merged, key=lambda label: label.name))
+
+
+class FakePlayerRepository:
+    """The players, kept in a dict by id; a taken discord_id or user_id is refused as the
+    unique keys would. Their preferences are the preferences fake's."""
+
+    def __init__(self) -> None:
+        self.stored: dict[uuid.UUID, Player] = {}
+        self.preferences: FakePlayerPreferencesRepository | None = None
+
+    def get_or_raise(self, identifier: Any) -> Player:
+        player = self.stored.get(identifier)
+        if player is None:
+            raise NotFoundError("player", identifier)
+        return player
+
+    def get_with_preferences(self, player_id: Any) -> Player:
+        return self.get_or_raise(player_id)
+
+    def of_user(self, user_id: uuid.UUID) -> Player | None:
+        return next((p for p in self.stored.values() if p.user_id == user_id), None)
+
+    def with_discord_id(self, discord_id: str) -> Player | None:
+        return next((p for p in self.stored.values() if p.discord_id == discord_id), None)
+
+    def view(self, player_id: uuid.UUID) -> PlayerView:
+        player = self.get_or_raise(player_id)
+        values = {name: getattr(player, name, None) for name in PLAYER_VIEW_FIELDS}
+        return cast(PlayerView, {**values, "play_count": 0, "last_played_at": None})
+
+    def page(self, *, name_contains: str | None, page: int, page_size: int) -> Page[PlayerView]:
+        matching = sorted(
+            (
+                p
+                for p in self.stored.values()
+                if not name_contains or name_contains.casefold() in p.display_name.casefold()
+            ),
+            key=lambda p: (p.display_name, p.id),
+        )
+        start = (page - 1) * page_size
+        chosen = matching[start : start + page_size]
+        return Page([self.view(p.id) for p in chosen], len(matching))
+
+    def _refuse_duplicates(self, entity: Player) -> None:
+        for other in self.stored.values():
+            if other is entity:
+                continue
+            if entity.discord_id is not None and other.discord_id == entity.discord_id:
+                raise DuplicateError("Another player already has this Discord id.")
+            if entity.user_id is not None and other.user_id == entity.user_id:
+                raise DuplicateError("This account already has a player.")
+
+    def add(self, entity: Player) -> Player:
+        self._refuse_duplicates(entity)
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: Player, changes: Mapping[str, Any]) -> Player:
+        _update(entity, changes, PlayerRepository.updatable)
+        self._refuse_duplicates(entity)
+        return entity
+
+    def delete(self, entity: Player) -> None:
+        # The preferences go with the player, as the model's cascade removes them.
+        if self.preferences is not None:
+            self.preferences.stored.pop(entity.id, None)
+        del self.stored[entity.id]
+
+
+# The columns a player's view carries besides its play counts.
+PLAYER_VIEW_FIELDS = (
+    "id",
+    "display_name",
+    "discord_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "change_reason",
+    "version",
+)
+
+
+class FakePlayerPreferencesRepository:
+    """The players' preferences, kept in a dict by player id (their key, as in the table)."""
+
+    def __init__(self) -> None:
+        self.stored: dict[uuid.UUID, PlayerPreferences] = {}
+
+    def of_player(self, player_id: uuid.UUID) -> PlayerPreferences | None:
+        return self.stored.get(player_id)
+
+    def add(self, entity: PlayerPreferences) -> PlayerPreferences:
+        if entity.player_id in self.stored:
+            raise DuplicateError("the player has preferences already")
+        if entity.version is None:
+            entity.version = 1
+        self.stored[entity.player_id] = entity
+        return entity
+
+    def update(self, entity: PlayerPreferences, changes: Mapping[str, Any]) -> PlayerPreferences:
+        _update(entity, changes, PlayerPreferencesRepository.updatable)
+        return entity
+
+    def delete(self, entity: PlayerPreferences) -> None:
+        del self.stored[entity.player_id]
 
 
 class FakeUserRepository:
@@ -353,6 +469,11 @@ class FakeSignInThrottleRepository:
         return len(stale)
 
 
+def _key(entity: Any) -> Any:
+    """What a fake store keys an entity by: its id, or a player's for their preferences."""
+    return entity.player_id if isinstance(entity, PlayerPreferences) else entity.id
+
+
 def _update(entity: Any, changes: Mapping[str, Any], updatable: frozenset[str]) -> None:
     forbidden = set(changes) - updatable
     if forbidden:
@@ -394,13 +515,16 @@ class FakeAuditLogRepository:
 
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
-    committed last (which games, labels, users and tokens exist, and their fields, and the
-    failed sign-ins recorded)."""
+    committed last (which games, labels, players and their preferences, users and tokens
+    exist, and their fields, and the failed sign-ins recorded)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository()
         self._labels = {kind: FakeLabelRepository(kind, self.games) for kind in LABEL_KINDS}
         self.games.labels = self._labels
+        self.players = FakePlayerRepository()
+        self.player_preferences = FakePlayerPreferencesRepository()
+        self.players.preferences = self.player_preferences
         self.users = FakeUserRepository()
         self.api_tokens = FakeApiTokenRepository(self.users)
         self.audit_log = FakeAuditLogRepository()
@@ -431,7 +555,14 @@ class FakeUnitOfWork:
     @property
     def _stores(self) -> list[Any]:
         """Every fake repository: what a commit keeps and a rollback restores."""
-        return [self.games, *self._labels.values(), self.users, self.api_tokens]
+        return [
+            self.games,
+            *self._labels.values(),
+            self.players,
+            self.player_preferences,
+            self.users,
+            self.api_tokens,
+        ]
 
     def commit(self) -> None:
         self.commits += 1
@@ -441,7 +572,7 @@ class FakeUnitOfWork:
         # Its values are immutable tuples: a copy of the dict is a snapshot.
         self.sign_in_throttles.stored = dict(self._committed_throttles)
         for store, kept in zip(self._stores, self._committed, strict=True):
-            store.stored = {entity.id: entity for entity in kept}
+            store.stored = {_key(entity): entity for entity in kept}
             for entity in kept:
                 fields = self._fields[id(entity)]
                 # A field first set after the commit goes too, back to its unset state.

@@ -18,6 +18,7 @@ from backend.api.extensions import Api
 from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
 from backend.api.labels.routes import label_blueprint
+from backend.api.players.routes import blp as players_blueprint
 from backend.api.users.routes import blp as users_blueprint
 from backend.domain.labels import LABEL_KINDS
 from backend.state import app_state
@@ -73,7 +74,8 @@ def init_app(app: Flask) -> Api:
         spec_kwargs={
             "info": {
                 "description": "The game catalog of a tabletop gaming club or game store: "
-                "games with their categories and tags; accounts, API tokens and the audit "
+                "games with their categories and tags; the club's players and their "
+                "preferences (signed-in users only); accounts, API tokens and the audit "
                 "trail; health checks and metrics. Reading the catalog needs no account; "
                 "every change needs `Authorization: Bearer <token>` (POST /api/v1/auth/tokens "
                 "gives one) from a user whose role allows it."
@@ -83,6 +85,7 @@ def init_app(app: Flask) -> Api:
     api.register_blueprint(games_blueprint)
     for kind in LABEL_KINDS:
         api.register_blueprint(label_blueprint(kind))
+    api.register_blueprint(players_blueprint)
     api.register_blueprint(auth_blueprint)
     api.register_blueprint(users_blueprint)
     api.register_blueprint(audit_blueprint)

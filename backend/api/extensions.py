@@ -171,6 +171,8 @@ class Blueprint(flask_smorest.Blueprint):
                     message=f"If-Match {problem}.",
                     errors={"headers": {"If-Match": [problem]}},
                 )
+            if not sent and _if_match_optional_here():
+                return  # the service decides (see `replaces`)
         super()._check_precondition()
 
     @staticmethod
@@ -191,6 +193,14 @@ class Blueprint(flask_smorest.Blueprint):
         flask_smorest.etag._get_etag_ctx()["etag_checked"] = True
         return ExpectedVersion.of(flask.request.if_match.as_set())
 
+    def expected_version_if_sent(self) -> ExpectedVersion | None:
+        """The versions If-Match names, or None without If-Match (only a `replaces`
+        operation gets this far without one)."""
+        flask_smorest.etag._get_etag_ctx()["etag_checked"] = True
+        if not flask.request.headers.get("If-Match", "").strip(" \t"):
+            return None
+        return ExpectedVersion.of(flask.request.if_match.as_set())
+
     def _check_not_modified(self, etag: str) -> None:
         """304 when If-None-Match names the ETag, weak or strong: RFC 9110 compares
         If-None-Match weakly, so W/"<etag>" matches too (flask-smorest compares strongly).
@@ -205,6 +215,7 @@ class Blueprint(flask_smorest.Blueprint):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._document_request_errors)
+        self._prepare_doc_cbks.append(self._document_optional_if_match)
 
     @staticmethod
     def _document_request_errors(
@@ -319,6 +330,49 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def replaces(
+        self, body: ma.Schema | type[ma.Schema], answer: type[ma.Schema], if_match: str
+    ) -> Callable[[F], F]:
+        """A PUT replacing a sub-resource that may not exist yet (a player's preferences):
+        If-Match is optional here, `if_match` says when it is needed, and the service given
+        `expected_version_if_sent()` enforces it; answered 200 with the sub-resource and
+        its new ETag (404, 409, 412, 503 documented)."""
+        errors = (HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
+
+        def decorator(func: F) -> F:
+            func = self.documents_errors(*errors)(func)
+            func = self.response(200, answer)(func)
+            decorated: F = self.etag(self.arguments(body)(func))
+            setattr(decorated, IF_MATCH_OPTIONAL_ATTRIBUTE, if_match)
+            apidoc = getattr(decorated, "_apidoc", {})
+            apidoc[IF_MATCH_OPTIONAL_ATTRIBUTE] = if_match
+            decorated._apidoc = apidoc  # type: ignore[attr-defined]
+            return decorated
+
+        return decorator
+
+    @staticmethod
+    def _document_optional_if_match(
+        doc: dict[str, Any], doc_info: dict[str, Any], **_kwargs: Any
+    ) -> dict[str, Any]:
+        """For a `replaces` operation, If-Match documented as optional, saying when it is
+        needed, in place of flask-smorest's required one."""
+        when = doc_info.get(IF_MATCH_OPTIONAL_ATTRIBUTE)
+        if when is not None and "IF_MATCH" in doc.get("parameters", []):
+            doc["parameters"] = [
+                {
+                    "name": "If-Match",
+                    "in": "header",
+                    "required": False,
+                    "description": when,
+                    "schema": {"type": "string"},
+                }
+                if parameter == "IF_MATCH"
+                else parameter
+                for parameter in doc["parameters"]
+            ]
+        return doc
+
     def removes(self, *errors: HTTPStatus) -> Callable[[F], F]:
         """A removal of one entity: needs If-Match (428 without, 412 when stale), answered
         204; 404, 503 and the `errors` given are documented."""
@@ -397,6 +451,19 @@ class Blueprint(flask_smorest.Blueprint):
             return func
 
         return decorator
+
+
+# Attribute (and API doc key) of a `replaces` view: when its optional If-Match is needed.
+IF_MATCH_OPTIONAL_ATTRIBUTE = "if_match_optional"
+
+
+def _if_match_optional_here() -> bool:
+    """Whether the current request's view is a `replaces` one, whose If-Match is optional."""
+    view = flask.current_app.view_functions.get(flask.request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, flask.request.method.lower(), None)
+    return getattr(view, IF_MATCH_OPTIONAL_ATTRIBUTE, None) is not None
 
 
 # RFC 9110's If-Match other than `*`: entity tags separated by commas (OWS is space or tab).

@@ -20,6 +20,9 @@ class Permission(Enum):
     SIGNED_IN = ("act as a signed-in user", frozenset(Role))
     EDIT_CATALOG = ("change the catalog", frozenset({Role.ORGANIZER, Role.ADMIN}))
     READ_HISTORY = ("read an entity's history", frozenset({Role.ORGANIZER, Role.ADMIN}))
+    # A member manages only the player linked to their own account (checked by the
+    # service, object by object); this is managing any player, and seeing their Discord ids.
+    MANAGE_PLAYERS = ("manage any player", frozenset({Role.ORGANIZER, Role.ADMIN}))
     MANAGE_USERS = ("manage accounts", frozenset({Role.ADMIN}))
     READ_AUDIT = ("read the audit trail", frozenset({Role.ADMIN}))
 

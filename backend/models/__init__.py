@@ -4,6 +4,13 @@ from backend.models.audit import AuditLog
 from backend.models.base import Base
 from backend.models.game import Game
 from backend.models.labels import Category, Label, Tag, game_categories, game_tags
+from backend.models.player import (
+    Player,
+    PlayerPreferences,
+    player_favourite_categories,
+    player_favourite_tags,
+    player_refused_games,
+)
 from backend.models.sign_in import SignInThrottle
 from backend.models.user import ApiToken, User
 
@@ -14,9 +21,14 @@ __all__ = [
     "Category",
     "Game",
     "Label",
+    "Player",
+    "PlayerPreferences",
     "SignInThrottle",
     "Tag",
     "User",
     "game_categories",
     "game_tags",
+    "player_favourite_categories",
+    "player_favourite_tags",
+    "player_refused_games",
 ]

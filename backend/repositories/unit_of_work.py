@@ -32,6 +32,7 @@ from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.audit_log import AuditLogRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
+from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
 from backend.repositories.sign_in import SignInThrottleRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
@@ -105,6 +106,8 @@ class SqlAlchemyUnitOfWork:
     games = Registered(GameRepository)
     categories = Registered(CategoryRepository)
     tags = Registered(TagRepository)
+    players = Registered(PlayerRepository)
+    player_preferences = Registered(PlayerPreferencesRepository)
     users = Registered(UserRepository)
     api_tokens = Registered(ApiTokenRepository)
     audit_log = Registered(AuditLogRepository)

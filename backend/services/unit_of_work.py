@@ -19,9 +19,10 @@ from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, AuditLog, Game, User
+from backend.models import ApiToken, AuditLog, Game, Player, PlayerPreferences, User
 from backend.models.labels import Label
 from backend.repositories.base import Page
+from backend.repositories.players import PlayerView
 
 LabelT = TypeVar("LabelT", bound=Label)
 
@@ -42,6 +43,10 @@ class GameStore(Protocol):
     def delete(self, entity: Game) -> None: ...
 
     def count(self) -> int: ...
+
+    def with_ids(self, game_ids: Collection[UUID]) -> list[Game]:
+        """The games with these ids that exist, by title (labels not loaded)."""
+        ...
 
     # The bulk load's set-based reads and writes (see backend/services/game_import.py).
 
@@ -100,6 +105,54 @@ class LabelStore(Protocol[LabelT]):
     def update(self, entity: LabelT, changes: Mapping[str, Any]) -> LabelT: ...
 
     def delete(self, entity: LabelT) -> None: ...
+
+
+class PlayerStore(Protocol):
+    """The club's players."""
+
+    def get_or_raise(self, identifier: Any) -> Player:
+        """The player; NotFoundError if none."""
+        ...
+
+    def get_with_preferences(self, player_id: Any) -> Player:
+        """The player with its preferences loaded; NotFoundError if none."""
+        ...
+
+    def of_user(self, user_id: UUID) -> Player | None:
+        """The player linked to this account, if any."""
+        ...
+
+    def with_discord_id(self, discord_id: str) -> Player | None: ...
+
+    def view(self, player_id: UUID) -> PlayerView:
+        """The player as clients read it, with its play count; NotFoundError if none."""
+        ...
+
+    def page(self, *, name_contains: str | None, page: int, page_size: int) -> Page[PlayerView]:
+        """One page of the players by name, with their play counts."""
+        ...
+
+    def add(self, entity: Player) -> Player: ...
+
+    def update(self, entity: Player, changes: Mapping[str, Any]) -> Player: ...
+
+    def delete(self, entity: Player) -> None: ...
+
+
+class PlayerPreferencesStore(Protocol):
+    """The players' preferences, one (or none) per player."""
+
+    def of_player(self, player_id: UUID) -> PlayerPreferences | None:
+        """The player's preferences with their lists loaded, or None."""
+        ...
+
+    def add(self, entity: PlayerPreferences) -> PlayerPreferences: ...
+
+    def update(
+        self, entity: PlayerPreferences, changes: Mapping[str, Any]
+    ) -> PlayerPreferences: ...
+
+    def delete(self, entity: PlayerPreferences) -> None: ...
 
 
 class UserStore(Protocol):
@@ -199,6 +252,12 @@ class UnitOfWork(Protocol):
 
     @property
     def games(self) -> GameStore: ...
+
+    @property
+    def players(self) -> PlayerStore: ...
+
+    @property
+    def player_preferences(self) -> PlayerPreferencesStore: ...
 
     @property
     def users(self) -> UserStore: ...

@@ -4,6 +4,7 @@ and nothing stored changes; for every operation of the spec that takes a JSON bo
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from backend.models import Base
-from tests.api.world import VALID_BODIES, World, current_etag, make_world
+from tests.api.world import VALID_BODIES, World, current_etag, fill, make_world
 from tests.conftest import AccountMaker
 
 FORBIDDEN: dict[str, Any] = {
@@ -83,11 +84,7 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 def path_of(world: World, operation: tuple[str, str]) -> str:
     _method, path = operation
-    return path.format(
-        game_id=world.game_id,
-        label_id=world.category_id if path.startswith("/api/v1/categories") else world.tag_id,
-        user_id=world.target.user_id,
-    )
+    return fill(world, re.sub(r"\{([^{}]+)\}", r"<\1>", path))
 
 
 @pytest.fixture

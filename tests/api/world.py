@@ -3,6 +3,7 @@ parameter the API has, and a valid request for every operation, all built for ea
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,9 @@ class World:
     game_id: str
     category_id: str
     tag_id: str
+    # The member's own player, made on first use: a route without {player_id} (creating a
+    # player) meets a member who has none yet, one with it the player the member owns.
+    member_player: Callable[[], str]
 
     def role(self, role: Role) -> Account:
         return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
@@ -57,8 +61,19 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         response = client.post(path, json=body, headers=admin.headers)
         assert response.status_code == 201, response.json
         created[kind] = response.get_json()["id"]
+    member = accounts(Role.MEMBER)
+
+    @functools.cache
+    def member_player() -> str:
+        response = client.post(
+            "/api/v1/players", json={"display_name": "Member's own"}, headers=member.headers
+        )
+        assert response.status_code == 201, response.json
+        player_id: str = response.get_json()["id"]
+        return player_id
+
     return World(
-        member=accounts(Role.MEMBER),
+        member=member,
         organizer=accounts(Role.ORGANIZER),
         admin=admin,
         # Admins all: what refuses them is the token or the account, never the role.
@@ -69,6 +84,7 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         game_id=created["game"],
         category_id=created["category"],
         tag_id=created["tag"],
+        member_player=member_player,
     )
 
 
@@ -76,16 +92,17 @@ def path_values(world: World, rule: str) -> dict[str, str]:
     """The path parameters a rule names, filled with the world's entities; a parameter no
     entity fills fails the test, so a new kind of resource cannot be left out."""
     label_id = world.category_id if rule.startswith("/api/v1/categories") else world.tag_id
-    known = {
-        "game_id": world.game_id,
-        "label_id": label_id,
-        "user_id": str(world.target.user_id),
-        "token_id": str(world.target.token_id),
+    known: dict[str, Callable[[], str]] = {
+        "game_id": lambda: world.game_id,
+        "label_id": lambda: label_id,
+        "user_id": lambda: str(world.target.user_id),
+        "token_id": lambda: str(world.target.token_id),
+        "player_id": world.member_player,
     }
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     missing = [name for name in names if name not in known]
     assert not missing, f"no entity of the world fills {missing} of {rule}: add one"
-    return {name: known[name] for name in names}
+    return {name: known[name]() for name in names}
 
 
 def fill(world: World, rule: str) -> str:
@@ -123,6 +140,12 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "role": "member",
     },
     ("patch", "/api/v1/users/{user_id}"): lambda _world: {"display_name": _unique("Renamed")},
+    ("post", "/api/v1/players"): lambda _world: {"display_name": _unique("Player")},
+    ("patch", "/api/v1/players/{player_id}"): lambda _world: {"display_name": _unique("Renamed")},
+    ("put", "/api/v1/players/{player_id}/preferences"): lambda _world: {
+        "min_group_size": 2,
+        "max_group_size": 5,
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""The players resource: the club's players and their preferences."""
