@@ -244,7 +244,14 @@ def _collections(mapper: Mapper[Any]) -> tuple[str, ...]:
 
 
 def _names(related: Iterable[Any]) -> list[str]:
-    return sorted(getattr(item, "name", None) or str(inspect(item).identity) for item in related)
+    """A collection as the audit row keeps it: each item's name (a label's), else its key
+    as the audit trail writes keys (a refused game's id)."""
+    return sorted(getattr(item, "name", None) or _key_text(item) for item in related)
+
+
+def _key_text(entity: Any) -> str:
+    key = inspect(entity).mapper.primary_key_from_instance(entity)
+    return ",".join(str(part) for part in key)
 
 
 def _current_values(entity: Any) -> dict[str, Any]:

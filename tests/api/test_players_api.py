@@ -282,6 +282,16 @@ def test_preferences_are_put_whole_with_if_match_once_they_exist(
     assert second.json["min_complexity"] is None and second.json["favourite_categories"] == []
     assert second.json["refused_games"] == []
     assert second.headers["ETag"] != first.headers["ETag"]
+    # The audit trail names a refused game by its id (a game has no name).
+    trail = http.get(
+        "/api/v1/audit",
+        query_string={"entity_type": "player_preferences", "entity_id": player["id"]},
+        headers=people["admin"].headers,
+    ).json
+    assert [entry["changes"]["refused_games"] for entry in trail] == [
+        [[game["id"]], []],
+        [None, [game["id"]]],  # an insert has no old values
+    ]
 
 
 def test_renaming_a_favourite_changes_the_preferences_etag(
