@@ -364,8 +364,8 @@ class Blueprint(flask_smorest.Blueprint):
                     "name": "If-Match",
                     "in": "header",
                     "required": False,
-                    "description": when,
-                    "schema": {"type": "string"},
+                    "description": when + " `*` is refused (428), and a stale one is 412.",
+                    "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
                 }
                 if parameter == "IF_MATCH"
                 else parameter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import marshmallow as ma
@@ -10,7 +10,7 @@ from marshmallow import fields
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
-from backend.domain.rules import RuleViolation
+from backend.domain.rules import INVISIBLE_CHARACTERS, RuleViolation
 
 # flask-smorest's @paginate reads these itself; list argument schemas let them through.
 PAGINATION_ARGUMENTS = ("page", "page_size")
@@ -38,18 +38,26 @@ class Schema(ma.Schema):
         return super().get_attribute(obj, attr, default)
 
 
-def _character_class_body(characters: str) -> str:
-    """The characters as \\uXXXX escapes, which every regex dialect reads alike (JSON
-    Schema's ECMA-262, Python's, Rust's), where a class like \\s means different things."""
-    return "".join(f"\\u{ord(character):04x}" for character in characters)
+def _character_class_body(characters: Iterable[str]) -> str:
+    """The characters as \\uXXXX escapes (runs as ranges), which every regex dialect reads
+    alike (JSON Schema's ECMA-262, Python's, Rust's), where a class like \\s means
+    different things."""
+    codes = sorted(map(ord, characters))
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in runs
+    )
 
 
-# What str.strip() removes; every such character is in the Basic Multilingual Plane.
-_WHITESPACE = "".join(chr(code) for code in range(0x10000) if chr(code).isspace())
 # Text's rules as JSON Schema patterns, for the spec: no NUL anywhere; and, where a rule
-# refuses blank text, something other than whitespace.
+# refuses blank text, something visible (see is_blank in backend/domain/rules.py).
 NO_NUL_PATTERN = r"^[^\u0000]*$"
-NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{_character_class_body(_WHITESPACE)}][^\u0000]*$"
+NOT_BLANK_PATTERN = rf"^[^\u0000]*[^{_character_class_body(INVISIBLE_CHARACTERS)}][^\u0000]*$"
 
 
 class Text(fields.String):

@@ -3,6 +3,7 @@ importer, and turned into CHECK constraints by the models."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -39,6 +40,20 @@ def order_message(lower: str) -> str:
 
 
 NOT_BLANK_MESSAGE = "Must not be blank."
+# What text made only of is blank: whitespace, and the control and format characters (of the
+# Basic Multilingual Plane, where the spec's patterns can name them) that show nothing.
+# MariaDB's Unicode collations ignore the latter, so its CHECK (TRIM(x) <> '') would take
+# a title of them alone for empty: the rule refuses it first, on every database.
+INVISIBLE_CHARACTERS = frozenset(
+    character
+    for character in map(chr, range(0x10000))
+    if character.isspace() or unicodedata.category(character) in ("Cc", "Cf")
+)
+
+
+def is_blank(text: str) -> bool:
+    """Whether the text shows nothing: empty, or only invisible characters."""
+    return all(character in INVISIBLE_CHARACTERS for character in text)
 
 
 @dataclass(frozen=True)
@@ -65,7 +80,7 @@ class RowRules:
         found = []
         for name in self.not_blank:
             text = values.get(name)
-            if isinstance(text, str) and not text.strip():
+            if isinstance(text, str) and is_blank(text):
                 found.append(RuleViolation(name, f"{name}_not_blank", NOT_BLANK_MESSAGE))
         for name, limit in self.max_lengths.items():
             text = values.get(name)
