@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.api.request_context import current_request_id
 from backend.api.uow import get_uow
-from backend.domain.errors import NotSignedIn
+from backend.domain.errors import DomainError, NotSignedIn
 from backend.domain.permissions import Permission, require
 from backend.domain.principal import ANONYMOUS, Principal
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
@@ -84,6 +85,9 @@ def current_token_id() -> Any:
 
 def init_app(app: Flask) -> None:
     app.before_request(_check_access)
+    # Registered before the Unit of Work's teardown, so it runs after it (Flask runs
+    # teardown functions newest first).
+    app.teardown_request(_record_token_use)
 
 
 def _check_access() -> None:
@@ -117,8 +121,21 @@ def _authenticate(header: str) -> None:
     g.principal = authenticated.principal
     g.token_id = authenticated.token_id
     if authenticated.use_to_record:
-        # At most once a minute per token, in a short transaction of its own: a read's
-        # Unit of Work cannot write, and a failing request must not lose the note.
-        state = app_state(current_app)
+        g.token_use_due = authenticated.token_id
+
+
+def _record_token_use(_error: BaseException | None) -> None:
+    """Note a token's use, due at most once a minute, in a short transaction of its own
+    (a read's Unit of Work cannot write, and a failed request must not lose the note),
+    after the request's Unit of Work has given its connection back: a thread never holds
+    two connections, which the pool's sizing counts on."""
+    token_id = g.pop("token_use_due", None)
+    if token_id is None:
+        return
+    state = app_state(current_app)
+    try:
         with SqlAlchemyUnitOfWork(state.session_factory, request_id=current_request_id()) as writer:
-            accounts.record_token_use(writer, authenticated.token_id)
+            accounts.record_token_use(writer, token_id)
+    except (DomainError, SQLAlchemyError) as error:
+        # Bookkeeping: the answer is sent already, and the next request notes it again.
+        logger.warning("could not note the use of token %s: %s", token_id, error)

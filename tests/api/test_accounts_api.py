@@ -18,6 +18,7 @@ from backend import create_app
 from backend.config import Settings
 from backend.domain.accounts import SIGN_IN_FAILURE_LIMIT, Role
 from backend.models import ApiToken, User
+from backend.services import accounts as accounts_service
 from backend.state import app_state
 from tests.accounts import TEST_PASSWORD, Account
 from tests.api.helpers import GAMES, create_game
@@ -414,3 +415,34 @@ def test_guessing_the_current_password_is_throttled_like_signing_in(
     assert int(throttled.headers["Retry-After"]) >= 1
     # The same count holds back signing in with that email.
     assert sign_in(anonymous_client, organizer.email).status_code == 429
+
+
+def test_a_tokens_use_is_noted_after_the_request_gave_its_connection_back(
+    app: Flask,
+    anonymous_client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    organizer: Account,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pool is sized for one connection per thread: noting a token's use, which needs a
+    write of its own, waits until the request's Unit of Work has closed."""
+    stale = datetime.now(UTC) - timedelta(minutes=2)
+    with session_factory() as session, session.begin():
+        session.execute(
+            update(ApiToken).where(ApiToken.id == organizer.token_id).values(last_used_at=stale)
+        )
+    pool = app_state(app).engine.pool
+    checked_out_when_noted: list[int] = []
+    note = accounts_service.record_token_use
+
+    def noting(*args: Any, **kwargs: Any) -> None:
+        checked_out_when_noted.append(pool.checkedout())  # type: ignore[attr-defined]
+        note(*args, **kwargs)
+
+    monkeypatch.setattr(accounts_service, "record_token_use", noting)
+    assert anonymous_client.get(GAMES, headers=organizer.headers).status_code == 200
+    assert anonymous_client.get(GAMES, headers=organizer.headers).status_code == 200
+    assert checked_out_when_noted == [0]  # once, and with no other connection held
+    with session_factory() as session:
+        token = session.scalars(select(ApiToken).where(ApiToken.id == organizer.token_id)).one()
+        assert token.last_used_at is not None and token.last_used_at > stale
