@@ -4,6 +4,7 @@ from backend.models.audit import AuditLog
 from backend.models.base import Base
 from backend.models.game import Game
 from backend.models.labels import Category, Label, Tag, game_categories, game_tags
+from backend.models.play import Play, PlayParticipant
 from backend.models.player import (
     Player,
     PlayerPreferences,
@@ -11,6 +12,7 @@ from backend.models.player import (
     player_favourite_tags,
     player_refused_games,
 )
+from backend.models.shelf import CollectionItem, GameCopy
 from backend.models.sign_in import SignInThrottle
 from backend.models.user import ApiToken, User
 
@@ -19,8 +21,12 @@ __all__ = [
     "AuditLog",
     "Base",
     "Category",
+    "CollectionItem",
     "Game",
+    "GameCopy",
     "Label",
+    "Play",
+    "PlayParticipant",
     "Player",
     "PlayerPreferences",
     "SignInThrottle",
