@@ -7,12 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.domain.accounts import Role
 from backend.domain.shelf import COPY_NOTE_MAX_LENGTH
 from backend.models import CollectionItem, GameCopy
 from tests.accounts import Account
@@ -22,23 +20,6 @@ from tests.factories import game_fields
 
 PLAYERS = "/api/v1/players"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def http(app: Flask) -> FlaskClient:
-    """A client that sends no credentials of its own: each call names its caller."""
-    return app.test_client()
-
-
-@pytest.fixture
-def people(accounts: AccountMaker) -> dict[str, Account]:
-    """The owner of a player, another member, an organizer and an admin."""
-    return {
-        "owner": accounts(Role.MEMBER),
-        "member": accounts(Role.MEMBER),
-        "organizer": accounts(Role.ORGANIZER),
-        "admin": accounts(Role.ADMIN),
-    }
 
 
 def add_game(http: FlaskClient, admin: Account, title: str = "Carcassonne") -> dict[str, Any]:
