@@ -286,17 +286,19 @@ class Blueprint(flask_smorest.Blueprint):
         parameter: str,
         links: Iterable[str] = ITEM_LINKS,
         parents: Iterable[str] = (),
+        body_required: bool = True,
     ) -> Callable[[F], F]:
         """A creation: the body parsed with `body`, answered 201 with the new entity (and
         its ETag) and its URL in Location, documented with what a client can do with it
-        next and the errors any creation can meet (409, 503)."""
+        next and the errors any creation can meet (409, 503). Without `body_required`, no
+        body at all is the same as `{}` (an entity whose fields are all optional)."""
         location = {"description": "The new entity's URL.", "schema": {"type": "string"}}
 
         def decorator(func: F) -> F:
             func = self.documents_links_to_item(201, item_path, parameter, links, parents)(func)
             func = self.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)(func)
             func = self.response(201, answer, headers={"Location": location})(func)
-            decorated: F = self.etag(self.arguments(body)(func))
+            decorated: F = self.etag(self.arguments(body, required=body_required)(func))
             return decorated
 
         return decorator

@@ -69,6 +69,9 @@ def test_organizers_and_admins_add_copies_with_a_note(
     assert response.headers["Location"].endswith(f"{GAMES}/{game['id']}/copies/{copy['id']}")
     plain = http.post(f"{GAMES}/{game['id']}/copies", json={}, headers=caller.headers)
     assert plain.status_code == 201 and plain.json["note"] is None
+    # All of a copy's fields are optional, and so is its body (the spec says so).
+    bare = http.post(f"{GAMES}/{game['id']}/copies", headers=caller.headers)
+    assert bare.status_code == 201 and bare.json["note"] is None
 
 
 def test_members_read_copies_but_do_not_manage_them(

@@ -159,8 +159,6 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     },
     ("post", "/api/v1/games/{game_id}/copies"): lambda _world: {"note": "missing 2 meeples"},
     ("patch", "/api/v1/games/{game_id}/copies/{copy_id}"): lambda _world: {"note": "sleeved"},
-    # Owning a game takes no body: the path says it all.
-    ("put", "/api/v1/players/{player_id}/collection/{game_id}"): lambda _world: {},
 }
 
 

@@ -54,7 +54,7 @@ class Copies(MethodView):
         )
 
     @blp.requires(Permission.MANAGE_SHELF)
-    @blp.creates(CopyIn, CopyOut, COPY_PATH, "copy_id", parents=("game_id",))
+    @blp.creates(CopyIn, CopyOut, COPY_PATH, "copy_id", parents=("game_id",), body_required=False)
     @blp.documents_errors(HTTPStatus.NOT_FOUND)
     def post(self, new_copy: dict[str, Any], game_id: UUID) -> tuple[GameCopy, dict[str, str]]:
         """Add a copy of a game to the club's shelf, with a note on its state."""
