@@ -640,8 +640,8 @@ class FakeAuditLogRepository:
 
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
-    committed last (which games, labels, players and their preferences, users and tokens
-    exist, and their fields, and the failed sign-ins recorded)."""
+    committed last (which games, labels, players and their preferences, copies, collection
+    items, users and tokens exist, and their fields, and the failed sign-ins recorded)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository()

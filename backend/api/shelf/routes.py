@@ -121,7 +121,7 @@ class Collection(MethodView):
 
 
 @blp.route("/players/<uuid:player_id>/collection/<uuid:game_id>")
-class CollectionItem(MethodView):
+class CollectionGame(MethodView):
     @blp.requires(Permission.SIGNED_IN)
     @blp.response(200, CollectionItemOut, description="The player owned the game already.")
     @blp.alt_response(
