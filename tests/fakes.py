@@ -8,7 +8,7 @@ import copy
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self, cast
 
 from backend.db.locks import LockHeld
@@ -22,7 +22,16 @@ from backend.domain.errors import (
 )
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, AuditLog, Game, Player, PlayerPreferences, User
+from backend.models import (
+    ApiToken,
+    AuditLog,
+    CollectionItem,
+    Game,
+    GameCopy,
+    Player,
+    PlayerPreferences,
+    User,
+)
 from backend.models.labels import LABEL_MODELS, Label
 from backend.repositories.base import Page
 from backend.repositories.games import GameRepository
@@ -32,6 +41,7 @@ from backend.repositories.players import (
     PlayerRepository,
     PlayerView,
 )
+from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
 
@@ -135,9 +145,12 @@ class FakeGameRepository:
         return list(self.stored.values())
 
     def get_with_labels(self, game_id: Any) -> Game:
-        game = self.stored.get(game_id)
+        return self.get_or_raise(game_id)
+
+    def get_or_raise(self, identifier: Any) -> Game:
+        game = self.stored.get(identifier)
         if game is None:
-            raise NotFoundError("game", game_id)
+            raise NotFoundError("game", identifier)
         return game
 
     def add(self, entity: Game) -> Game:
@@ -321,6 +334,118 @@ class FakePlayerPreferencesRepository:
 
     def delete(self, entity: PlayerPreferences) -> None:
         del self.stored[entity.player_id]
+
+
+class FakeGameCopyRepository:
+    """The club's copies of games, kept in a dict by id."""
+
+    def __init__(self, games: FakeGameRepository) -> None:
+        self.stored: dict[uuid.UUID, GameCopy] = {}
+        self._games = games
+
+    def get_or_raise(self, identifier: Any) -> GameCopy:
+        held = self.stored.get(identifier)
+        if held is None:
+            raise NotFoundError("copy", identifier)
+        return held
+
+    def page_of_game(self, game_id: uuid.UUID, *, page: int, page_size: int) -> Page[CopyView]:
+        self._games.get_or_raise(game_id)
+        copies = [held for held in self.stored.values() if held.game_id == game_id]
+        views = [cast(CopyView, {**_columns(held), "game_id": held.game_id}) for held in copies]
+        return _page(sorted(views, key=lambda view: str(view["id"])), page, page_size)
+
+    def remove_all_of_game(self, game_id: uuid.UUID) -> None:
+        for held in [held for held in self.stored.values() if held.game_id == game_id]:
+            self.delete(held)
+
+    def add(self, entity: GameCopy) -> GameCopy:
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: GameCopy, changes: Mapping[str, Any]) -> GameCopy:
+        _update(entity, changes, GameCopyRepository.updatable)
+        return entity
+
+    def delete(self, entity: GameCopy) -> None:
+        del self.stored[entity.id]
+
+
+class FakeCollectionItemRepository:
+    """The games each player owns, kept in a dict by id; a second item for one player and
+    game is refused as the unique key would."""
+
+    def __init__(self, players: FakePlayerRepository, games: FakeGameRepository) -> None:
+        self.stored: dict[uuid.UUID, CollectionItem] = {}
+        self._players = players
+        self._games = games
+
+    def page_of_player(
+        self, player_id: uuid.UUID, *, page: int, page_size: int
+    ) -> Page[CollectionItemView]:
+        self._players.get_or_raise(player_id)
+        views = [
+            CollectionItemView(
+                player_id=item.player_id,
+                game_id=item.game_id,
+                title=self._games.stored[item.game_id].title,
+                added_at=item.created_at,
+            )
+            for item in self.stored.values()
+            if item.player_id == player_id
+        ]
+        return _page(
+            sorted(views, key=lambda view: (view["title"], view["game_id"])), page, page_size
+        )
+
+    def item(self, player_id: uuid.UUID, game_id: uuid.UUID) -> CollectionItem | None:
+        return next(
+            (
+                item
+                for item in self.stored.values()
+                if (item.player_id, item.game_id) == (player_id, game_id)
+            ),
+            None,
+        )
+
+    def remove_all_of_game(self, game_id: uuid.UUID) -> None:
+        for item in [item for item in self.stored.values() if item.game_id == game_id]:
+            self.delete(item)
+
+    def remove_all_of_player(self, player_id: uuid.UUID) -> None:
+        for item in [item for item in self.stored.values() if item.player_id == player_id]:
+            self.delete(item)
+
+    def add(self, entity: CollectionItem) -> CollectionItem:
+        if self.item(entity.player_id, entity.game_id) is not None:
+            raise DuplicateError("The player already owns this game.")
+        if entity.created_at is None:
+            entity.created_at = datetime.now(UTC)  # as the flush would
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def delete(self, entity: CollectionItem) -> None:
+        del self.stored[entity.id]
+
+
+def _columns(entity: Any) -> dict[str, Any]:
+    """The bookkeeping columns every audited entity's view carries."""
+    return {name: getattr(entity, name, None) for name in ("id", "note", *AUDITED_COLUMNS)}
+
+
+AUDITED_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "change_reason",
+    "version",
+)
+
+
+def _page(items: list[Any], page: int, page_size: int) -> Page[Any]:
+    start = (page - 1) * page_size
+    return Page(items[start : start + page_size], len(items))
 
 
 class FakeUserRepository:
@@ -515,8 +640,8 @@ class FakeAuditLogRepository:
 
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
-    committed last (which games, labels, players and their preferences, users and tokens
-    exist, and their fields, and the failed sign-ins recorded)."""
+    committed last (which games, labels, players and their preferences, copies, collection
+    items, users and tokens exist, and their fields, and the failed sign-ins recorded)."""
 
     def __init__(self, games: Iterable[Game] = ()) -> None:
         self.games = FakeGameRepository()
@@ -525,6 +650,8 @@ class FakeUnitOfWork:
         self.players = FakePlayerRepository()
         self.player_preferences = FakePlayerPreferencesRepository()
         self.players.preferences = self.player_preferences
+        self.game_copies = FakeGameCopyRepository(self.games)
+        self.collection_items = FakeCollectionItemRepository(self.players, self.games)
         self.users = FakeUserRepository()
         self.api_tokens = FakeApiTokenRepository(self.users)
         self.audit_log = FakeAuditLogRepository()
@@ -560,6 +687,8 @@ class FakeUnitOfWork:
             *self._labels.values(),
             self.players,
             self.player_preferences,
+            self.game_copies,
+            self.collection_items,
             self.users,
             self.api_tokens,
         ]

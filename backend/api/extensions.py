@@ -240,12 +240,22 @@ class Blueprint(flask_smorest.Blueprint):
         return doc
 
     def documents_links_to_item(
-        self, status: int, item_path: str, parameter: str, links: Iterable[str] = ITEM_LINKS
+        self,
+        status: int,
+        item_path: str,
+        parameter: str,
+        links: Iterable[str] = ITEM_LINKS,
+        parents: Iterable[str] = (),
     ) -> Callable[[F], F]:
         """Document, as OpenAPI links on a response carrying one entity, what a client can do
-        with it next: read it by its id, and change or remove it with the ETag it came with."""
+        with it next: read it by its id, and change or remove it with the ETag it came with.
+        `parents` are the other parameters of `item_path`, each a field of the entity (a
+        copy's game_id)."""
         pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
-        by_id = {parameter: "$response.body#/id"}
+        by_id = {
+            **{parent: f"$response.body#/{parent}" for parent in parents},
+            parameter: "$response.body#/id",
+        }
         with_etag = {**by_id, "header.If-Match": "$response.header.ETag"}
         every_link = {
             "read": {
@@ -275,17 +285,20 @@ class Blueprint(flask_smorest.Blueprint):
         item_path: str,
         parameter: str,
         links: Iterable[str] = ITEM_LINKS,
+        parents: Iterable[str] = (),
+        body_required: bool = True,
     ) -> Callable[[F], F]:
         """A creation: the body parsed with `body`, answered 201 with the new entity (and
         its ETag) and its URL in Location, documented with what a client can do with it
-        next and the errors any creation can meet (409, 503)."""
+        next and the errors any creation can meet (409, 503). Without `body_required`, no
+        body at all is the same as `{}` (an entity whose fields are all optional)."""
         location = {"description": "The new entity's URL.", "schema": {"type": "string"}}
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(201, item_path, parameter, links)(func)
+            func = self.documents_links_to_item(201, item_path, parameter, links, parents)(func)
             func = self.documents_errors(HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)(func)
             func = self.response(201, answer, headers={"Location": location})(func)
-            decorated: F = self.etag(self.arguments(body)(func))
+            decorated: F = self.etag(self.arguments(body, required=body_required)(func))
             return decorated
 
         return decorator
@@ -296,12 +309,13 @@ class Blueprint(flask_smorest.Blueprint):
         item_path: str,
         parameter: str,
         links: Iterable[str] = ITEM_LINKS,
+        parents: Iterable[str] = (),
     ) -> Callable[[F], F]:
         """A read of one entity: answered 200 with it and its ETag (304 when If-None-Match
         names it), documented with what a client can do with it next (404, 503)."""
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(200, item_path, parameter, links)(func)
+            func = self.documents_links_to_item(200, item_path, parameter, links, parents)(func)
             func = self.documents_errors(HTTPStatus.NOT_FOUND, HTTPStatus.SERVICE_UNAVAILABLE)(func)
             decorated: F = self.etag(self.response(200, answer)(func))
             return decorated
@@ -315,6 +329,7 @@ class Blueprint(flask_smorest.Blueprint):
         item_path: str,
         parameter: str,
         links: Iterable[str] = ITEM_LINKS,
+        parents: Iterable[str] = (),
     ) -> Callable[[F], F]:
         """A change of one entity: needs If-Match (428 without, 412 when stale), the body
         parsed with `body`, answered 200 with the entity as it is now and its new ETag
@@ -322,7 +337,7 @@ class Blueprint(flask_smorest.Blueprint):
         errors = (HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT, HTTPStatus.SERVICE_UNAVAILABLE)
 
         def decorator(func: F) -> F:
-            func = self.documents_links_to_item(200, item_path, parameter, links)(func)
+            func = self.documents_links_to_item(200, item_path, parameter, links, parents)(func)
             func = self.documents_errors(*errors)(func)
             func = self.response(200, answer)(func)
             decorated: F = self.etag(self.arguments(body)(func))

@@ -23,6 +23,8 @@ class Permission(Enum):
     # A member manages only the player linked to their own account (checked by the
     # service, object by object); this is managing any player, and seeing their Discord ids.
     MANAGE_PLAYERS = ("manage any player", frozenset({Role.ORGANIZER, Role.ADMIN}))
+    # The club's physical copies of games: inventory, not the catalog's description of them.
+    MANAGE_SHELF = ("manage the club's copies of games", frozenset({Role.ORGANIZER, Role.ADMIN}))
     MANAGE_USERS = ("manage accounts", frozenset({Role.ADMIN}))
     READ_AUDIT = ("read the audit trail", frozenset({Role.ADMIN}))
 

@@ -33,6 +33,7 @@ from backend.repositories.audit_log import AuditLogRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
+from backend.repositories.shelf import CollectionItemRepository, GameCopyRepository
 from backend.repositories.sign_in import SignInThrottleRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
@@ -112,6 +113,8 @@ class SqlAlchemyUnitOfWork:
     api_tokens = Registered(ApiTokenRepository)
     audit_log = Registered(AuditLogRepository)
     sign_in_throttles = Registered(SignInThrottleRepository)
+    game_copies = Registered(GameCopyRepository)
+    collection_items = Registered(CollectionItemRepository)
 
     session: Session
 

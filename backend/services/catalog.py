@@ -80,9 +80,13 @@ def remove_game(
     *,
     expected_version: ExpectedVersion | None,
 ) -> None:
-    """Remove a game (its labels stay, carried by one game fewer)."""
+    """Remove a game, the club's copies of it and its place in every collection (each
+    removal audited); its labels stay, carried by one game fewer."""
     require(principal, Permission.EDIT_CATALOG)
-    uow.games.delete(_game_at(uow, game_id, expected_version))
+    game = _game_at(uow, game_id, expected_version)
+    uow.game_copies.remove_all_of_game(game.id)
+    uow.collection_items.remove_all_of_game(game.id)
+    uow.games.delete(game)
     uow.commit()
 
 

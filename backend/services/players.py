@@ -195,9 +195,11 @@ def remove_player(
     *,
     expected_version: ExpectedVersion | None,
 ) -> None:
-    """Remove a player and its preferences (each removal audited): its owner or a manager."""
+    """Remove a player, its preferences and its collection (each removal audited): its
+    owner or a manager."""
     require(principal, Permission.SIGNED_IN)
     player = _player_at(uow, principal, player_id, expected_version, with_preferences=True)
+    uow.collection_items.remove_all_of_player(player.id)
     uow.players.delete(player)
     uow.commit()
 
@@ -227,7 +229,7 @@ def set_preferences(
     writer that saw none refuses to overwrite someone else's first ones."""
     require(principal, Permission.SIGNED_IN)
     player = uow.players.get_or_raise(player_id)
-    _refuse_unless_owner(principal, player)
+    refuse_unless_owner(principal, player)
     stored = uow.player_preferences.of_player(player_id)
     if expected_version is not None:
         current = no_preferences(player_id) if stored is None else preferences_view(stored)
@@ -344,7 +346,9 @@ def _check_player_values(
             raise DuplicateError(DUPLICATE_ACCOUNT, fields={"user_id": [DUPLICATE_ACCOUNT]})
 
 
-def _refuse_unless_owner(principal: Principal, player: Player) -> None:
+def refuse_unless_owner(principal: Principal, player: Player) -> None:
+    """PermissionDenied unless the principal owns the player or manages players: the rule
+    for changing a player and what belongs to it (its preferences, its collection)."""
     if not (may_manage_any(principal) or owns(principal, player.user_id)):
         raise PermissionDenied(
             "A member may change only their own player; organizers and admins change any."
@@ -365,7 +369,7 @@ def _player_at(
         if with_preferences
         else uow.players.get_or_raise(player_id)
     )
-    _refuse_unless_owner(principal, player)
+    refuse_unless_owner(principal, player)
     if expected_version is not None:
         expected_version.check("player", player_id, player_version(player))
     return player

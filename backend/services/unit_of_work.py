@@ -19,10 +19,20 @@ from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
-from backend.models import ApiToken, AuditLog, Game, Player, PlayerPreferences, User
+from backend.models import (
+    ApiToken,
+    AuditLog,
+    CollectionItem,
+    Game,
+    GameCopy,
+    Player,
+    PlayerPreferences,
+    User,
+)
 from backend.models.labels import Label
 from backend.repositories.base import Page
 from backend.repositories.players import PlayerView
+from backend.repositories.shelf import CollectionItemView, CopyView
 
 LabelT = TypeVar("LabelT", bound=Label)
 
@@ -32,6 +42,10 @@ class GameStore(Protocol):
 
     def get_with_labels(self, game_id: Any) -> Game:
         """The game and its labels; NotFoundError if none."""
+        ...
+
+    def get_or_raise(self, identifier: Any) -> Game:
+        """The game without its labels; NotFoundError if none."""
         ...
 
     def add(self, entity: Game) -> Game: ...
@@ -155,6 +169,52 @@ class PlayerPreferencesStore(Protocol):
     def delete(self, entity: PlayerPreferences) -> None: ...
 
 
+class GameCopyStore(Protocol):
+    """The club's copies of games."""
+
+    def get_or_raise(self, identifier: Any) -> GameCopy:
+        """The copy; NotFoundError if none."""
+        ...
+
+    def page_of_game(self, game_id: UUID, *, page: int, page_size: int) -> Page[CopyView]:
+        """One page of the game's copies, oldest first; NotFoundError for an unknown game."""
+        ...
+
+    def remove_all_of_game(self, game_id: UUID) -> None:
+        """Remove each of the game's copies, each audited, before the game goes."""
+        ...
+
+    def add(self, entity: GameCopy) -> GameCopy: ...
+    def update(self, entity: GameCopy, changes: Mapping[str, Any]) -> GameCopy: ...
+    def delete(self, entity: GameCopy) -> None: ...
+
+
+class CollectionItemStore(Protocol):
+    """The games each player owns."""
+
+    def page_of_player(
+        self, player_id: UUID, *, page: int, page_size: int
+    ) -> Page[CollectionItemView]:
+        """One page of the games the player owns, by title; NotFoundError for an unknown
+        player."""
+        ...
+
+    def item(self, player_id: UUID, game_id: UUID) -> CollectionItem | None:
+        """The player's ownership of the game, if they own it."""
+        ...
+
+    def remove_all_of_game(self, game_id: UUID) -> None:
+        """Remove the game from every collection, each item audited, before the game goes."""
+        ...
+
+    def remove_all_of_player(self, player_id: UUID) -> None:
+        """Remove the player's whole collection, each item audited, before the player goes."""
+        ...
+
+    def add(self, entity: CollectionItem) -> CollectionItem: ...
+    def delete(self, entity: CollectionItem) -> None: ...
+
+
 class UserStore(Protocol):
     """The accounts."""
 
@@ -259,6 +319,10 @@ class UnitOfWork(Protocol):
     @property
     def player_preferences(self) -> PlayerPreferencesStore: ...
 
+    @property
+    def game_copies(self) -> GameCopyStore: ...
+    @property
+    def collection_items(self) -> CollectionItemStore: ...
     @property
     def users(self) -> UserStore: ...
 

@@ -9,37 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.domain.accounts import Role
 from backend.models import Player
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from tests.accounts import Account
 from tests.api.helpers import GAMES, create_game, create_label
-from tests.conftest import AccountMaker, recorded_statements
+from tests.conftest import recorded_statements
 
 PLAYERS = "/api/v1/players"
 DISCORD_ID = "80351110224678912"
-
-
-@pytest.fixture
-def http(app: Flask) -> FlaskClient:
-    """A client that sends no credentials of its own: each call names its caller."""
-    return app.test_client()
-
-
-@pytest.fixture
-def people(accounts: AccountMaker) -> dict[str, Account]:
-    """The owner of a player, another member, an organizer and an admin."""
-    return {
-        "owner": accounts(Role.MEMBER),
-        "member": accounts(Role.MEMBER),
-        "organizer": accounts(Role.ORGANIZER),
-        "admin": accounts(Role.ADMIN),
-    }
 
 
 def create_own_player(http: FlaskClient, owner: Account, **fields: Any) -> dict[str, Any]:

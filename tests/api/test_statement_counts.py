@@ -3,6 +3,7 @@ adds one (its lookup), and its last use is written at most once a minute."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,15 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.models import ApiToken, AuditLog, game_categories, game_tags
+from backend.models import (
+    ApiToken,
+    AuditLog,
+    CollectionItem,
+    GameCopy,
+    Player,
+    game_categories,
+    game_tags,
+)
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 from tests.accounts import Account
@@ -175,3 +184,51 @@ def test_a_token_last_used_over_a_minute_ago_is_written_once_and_only_its_use(
     assert audit_after == audit_before
     noted = last_used_at if last_used_at.tzinfo else last_used_at.replace(tzinfo=UTC)
     assert noted > long_ago + timedelta(minutes=1)
+
+
+@pytest.fixture
+def shelf(catalog: list[str], session_factory: sessionmaker[Session]) -> tuple[str, str]:
+    """120 copies of the catalog's first game, and a player owning every game of it."""
+    now = datetime.now(UTC)
+    bookkeeping = {"created_by": "tests", "updated_by": "tests", "version": 1}
+    stamps = {"created_at": now, "updated_at": now, **bookkeeping}
+    player_id = uuid.uuid4()
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        uow.session.execute(insert(Player), [{"id": player_id, "display_name": "Ana", **stamps}])
+        uow.session.execute(
+            insert(GameCopy),
+            [{"id": uuid.uuid4(), "game_id": uuid.UUID(catalog[0]), **stamps} for _ in range(120)],
+        )
+        uow.session.execute(
+            insert(CollectionItem),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "player_id": player_id,
+                    "game_id": uuid.UUID(game_id),
+                    **stamps,
+                }
+                for game_id in catalog
+            ],
+        )
+        uow.commit()
+    return catalog[0], str(player_id)
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+@pytest.mark.parametrize("listing", ["copies", "collection"])
+def test_a_page_of_the_shelf_costs_three_statements_whatever_its_size(
+    client: FlaskClient, shelf: tuple[str, str], listing: str, page_size: int
+) -> None:
+    game_id, player_id = shelf
+    url = (
+        f"{GAMES}/{game_id}/copies"
+        if listing == "copies"
+        else f"/api/v1/players/{player_id}/collection"
+    )
+    with recorded_statements() as statements:
+        response = client.get(url, query_string={"page_size": page_size})
+    assert response.status_code == 200, response.json
+    assert len(response.json) == page_size
+    # The token's lookup, the count and the page.
+    assert len(statements) == 3, statements

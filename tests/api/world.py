@@ -37,10 +37,13 @@ class World:
     # caller's own, so no call on them takes a caller's token away.
     target: Account
     game_id: str
+    # A club copy of that game.
+    copy_id: str
     category_id: str
     tag_id: str
     # The member's own player, made on first use: a route without {player_id} (creating a
-    # player) meets a member who has none yet, one with it the player the member owns.
+    # player) meets a member who has none yet, one with it the player the member owns,
+    # which owns the game (so taking it out of the collection finds it there).
     member_player: Callable[[], str]
 
     def role(self, role: Role) -> Account:
@@ -61,6 +64,8 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         response = client.post(path, json=body, headers=admin.headers)
         assert response.status_code == 201, response.json
         created[kind] = response.get_json()["id"]
+    copy = client.post(f"/api/v1/games/{created['game']}/copies", json={}, headers=admin.headers)
+    assert copy.status_code == 201, copy.json
     member = accounts(Role.MEMBER)
 
     @functools.cache
@@ -70,6 +75,10 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         )
         assert response.status_code == 201, response.json
         player_id: str = response.get_json()["id"]
+        owned = client.put(
+            f"/api/v1/players/{player_id}/collection/{created['game']}", headers=member.headers
+        )
+        assert owned.status_code == 201, owned.json
         return player_id
 
     return World(
@@ -82,6 +91,7 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         revoked=accounts(Role.ADMIN, revoked=True),
         target=accounts(Role.MEMBER),
         game_id=created["game"],
+        copy_id=copy.get_json()["id"],
         category_id=created["category"],
         tag_id=created["tag"],
         member_player=member_player,
@@ -94,6 +104,7 @@ def path_values(world: World, rule: str) -> dict[str, str]:
     label_id = world.category_id if rule.startswith("/api/v1/categories") else world.tag_id
     known: dict[str, Callable[[], str]] = {
         "game_id": lambda: world.game_id,
+        "copy_id": lambda: world.copy_id,
         "label_id": lambda: label_id,
         "user_id": lambda: str(world.target.user_id),
         "token_id": lambda: str(world.target.token_id),
@@ -146,6 +157,8 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "min_group_size": 2,
         "max_group_size": 5,
     },
+    ("post", "/api/v1/games/{game_id}/copies"): lambda _world: {"note": "missing 2 meeples"},
+    ("patch", "/api/v1/games/{game_id}/copies/{copy_id}"): lambda _world: {"note": "sleeved"},
 }
 
 
