@@ -123,3 +123,32 @@ def test_a_field_the_server_keeps_is_422_and_changes_nothing(
         path, method=method.upper(), json=VALID_BODIES[operation](world), headers=headers
     )
     assert valid.status_code < 300, valid.get_json(silent=True)
+
+
+@pytest.mark.parametrize("operation", sorted(VALID_BODIES), ids=lambda op: f"{op[0]} {op[1]}")
+def test_no_body_where_the_spec_requires_one_is_400_and_changes_nothing(
+    app: Flask, engine: Engine, spec: dict[str, Any], world: World, operation: tuple[str, str]
+) -> None:
+    """webargs reads a missing body as `{}`: without this, a PUT of preferences with no body
+    would clear them all, and a PATCH with none would answer 200 having done nothing."""
+    method, openapi = operation
+    required = spec["paths"][openapi][method]["requestBody"].get("required", False)
+    client: FlaskClient = app.test_client()
+    path = path_of(world, operation)
+    headers = {} if operation in ANONYMOUS else dict(world.admin.headers)
+    etag = current_etag(client, world, path) if method in ("patch", "put") else None
+    if etag is not None:
+        headers["If-Match"] = etag
+    before = snapshot(engine)
+
+    response = client.open(path, method=method.upper(), headers=headers)
+
+    if not required:  # a body whose every field is optional: none is an empty one
+        assert response.status_code < 300, response.get_json(silent=True)
+        return
+    errors = (response.get_json(silent=True) or {}).get("errors", {}).get("json")
+    if response.status_code == 422:  # the fields it needs are named
+        assert errors and "Missing data for required field." in str(errors), errors
+    else:  # it needs no field: the body itself is missing
+        assert (response.status_code, errors) == (400, ["Missing JSON body."]), errors
+    assert snapshot(engine) == before
