@@ -23,6 +23,9 @@ class Permission(Enum):
     # A member manages only the player linked to their own account (checked by the
     # service, object by object); this is managing any player, and seeing their Discord ids.
     MANAGE_PLAYERS = ("manage any player", frozenset({Role.ORGANIZER, Role.ADMIN}))
+    # A member records, changes and removes only plays they take part in (checked by the
+    # service, play by play); this is doing so for any play.
+    MANAGE_PLAYS = ("manage any play", frozenset({Role.ORGANIZER, Role.ADMIN}))
     MANAGE_USERS = ("manage accounts", frozenset({Role.ADMIN}))
     READ_AUDIT = ("read the audit trail", frozenset({Role.ADMIN}))
 

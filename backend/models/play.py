@@ -65,5 +65,12 @@ class PlayParticipant(Base):
         *check_constraints(PARTICIPANT_RULES),
     )
 
+    @property
+    def name(self) -> str:
+        """How the audit trail lists the participant in its play's record: the player and
+        what they scored, won and rated, so a change of any of them shows in the play's."""
+        outcome = "won" if self.is_winner else "did not win"
+        return f"{self.player_id}: score {self.score}, {outcome}, rating {self.rating}"
+
     def __repr__(self) -> str:
         return f"PlayParticipant(play_id={self.play_id!s}, player_id={self.player_id!s})"

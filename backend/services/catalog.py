@@ -80,9 +80,14 @@ def remove_game(
     *,
     expected_version: ExpectedVersion | None,
 ) -> None:
-    """Remove a game (its labels stay, carried by one game fewer)."""
+    """Remove a game (its labels stay, carried by one game fewer); one with plays recorded
+    is refused, naming how many (the database's RESTRICT refuses it too, in a race)."""
     require(principal, Permission.EDIT_CATALOG)
-    uow.games.delete(_game_at(uow, game_id, expected_version))
+    game = _game_at(uow, game_id, expected_version)
+    plays = uow.plays.count_of_game(game_id)
+    if plays:
+        raise BrokenReferenceError(f"game {game_id} has {plays} plays; remove them first")
+    uow.games.delete(game)
     uow.commit()
 
 
