@@ -10,8 +10,10 @@ from typing import Any, Literal, TypedDict, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    Cast,
     ColumnElement,
     Connection,
+    Double,
     Integer,
     Select,
     bindparam,
@@ -308,7 +310,8 @@ _CLUB_PLAYS = (
     .label("club_plays")
 )
 _CLUB_RATING = (
-    select(func.avg(_PARTICIPANTS.c.rating))
+    # Averaged as a double: MariaDB would round a DECIMAL average to four places.
+    select(func.avg(Cast(_PARTICIPANTS.c.rating, Double)))
     .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
     .where(_PLAYS.c.game_id == _GAMES.c.id)
     .correlate(_GAMES)
@@ -378,10 +381,5 @@ def _game_view(row: Any) -> GameView:
     are filled in after."""
     view: dict[str, Any] = dict(zip(_GAME_COLUMN_NAMES, row, strict=False))
     view["categories"], view["tags"] = [], []
-    rating = row.club_rating
-    # An average is a DECIMAL on PostgreSQL and MariaDB.
-    view["club_plays"], view["club_rating"] = (
-        row.club_plays,
-        None if rating is None else float(rating),
-    )
+    view["club_plays"], view["club_rating"] = row.club_plays, row.club_rating
     return cast(GameView, view)
