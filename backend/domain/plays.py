@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from backend.domain.rules import Range, RowRules
 
@@ -40,6 +40,17 @@ def played_at_problem(played_at: datetime) -> str | None:
     if not PLAYED_AT_YEARS.low <= played_at.year <= PLAYED_AT_YEARS.high:
         return PLAYED_AT_MESSAGE
     return None
+
+
+def clamped_to_years_kept(moment: datetime) -> datetime:
+    """A bound of a period of plays, moved into the years a play can have happened: no
+    play is outside them, so the period selects the same plays, and the bound converts to
+    UTC (year 1 or 9999 may not) and fits every database."""
+    if moment.year < PLAYED_AT_YEARS.low:
+        return datetime(PLAYED_AT_YEARS.low, 1, 1, tzinfo=UTC)
+    if moment.year > PLAYED_AT_YEARS.high:
+        return datetime(PLAYED_AT_YEARS.high, 12, 31, 23, 59, 59, tzinfo=UTC)
+    return moment
 
 
 def duplicate_players(player_ids: Sequence[object]) -> list[int]:

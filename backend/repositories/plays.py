@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.db.bulk import is_one_of_parameter
 from backend.domain.errors import NotFoundError
+from backend.domain.plays import clamped_to_years_kept
 from backend.models import Category, Game, Play, Player, PlayParticipant, game_categories
 from backend.repositories.base import Page, Repository
 
@@ -196,9 +197,9 @@ def _conditions(filters: PlayFilters) -> list[ColumnElement[bool]]:
     if filters.game_id is not None:
         conditions.append(_PLAYS.c.game_id == filters.game_id)
     if filters.played_from is not None:
-        conditions.append(_PLAYS.c.played_at >= filters.played_from)
+        conditions.append(_PLAYS.c.played_at >= clamped_to_years_kept(filters.played_from))
     if filters.played_until is not None:
-        conditions.append(_PLAYS.c.played_at < filters.played_until)
+        conditions.append(_PLAYS.c.played_at < clamped_to_years_kept(filters.played_until))
     return conditions
 
 

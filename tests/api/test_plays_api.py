@@ -348,6 +348,18 @@ def test_the_list_filters_by_player_game_and_period_newest_first(
     )
     assert upside_down.status_code == 422
     assert "played_until" in upside_down.json["errors"]["query"]
+    # Bounds beyond the years a play can have happened select what the edges would.
+    assert listed(played_from="0001-01-01T00:00:00+01:00") == [
+        third["id"],
+        second["id"],
+        first["id"],
+    ]
+    assert listed(played_until="9999-12-31T23:59:59-01:00") == [
+        third["id"],
+        second["id"],
+        first["id"],
+    ]
+    assert listed(played_until="0001-01-01T00:00:00+01:00") == []
     unknown = http.get(
         f"{PLAYERS}/00000000-0000-4000-8000-000000000000/plays", headers=admin.headers
     )
