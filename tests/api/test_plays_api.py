@@ -242,6 +242,7 @@ def test_a_broken_play_is_422_naming_the_field_and_stores_nothing(
         ({"rating": 11}, "rating"),
         ({"rating": 0}, "rating"),
         ({"score": "7"}, "score"),
+        ({"is_winner": 1}, "is_winner"),
         ({"player_id": "own"}, "player_id"),  # listed already, as the first
     ],
 )

@@ -11,6 +11,7 @@ from backend.api.schemas import (
     NOT_BLANK_PATTERN,
     AuditedOut,
     EntityOut,
+    Flag,
     ListArguments,
     Schema,
     Text,
@@ -53,7 +54,7 @@ class ParticipantIn(Schema):
 
     player_id = fields.UUID(required=True)
     score = _bounded(PARTICIPANT_RULES, "score", "The player's score; null if none.")
-    is_winner = fields.Boolean(load_default=False, metadata={"description": "Whether they won."})
+    is_winner = Flag(load_default=False, metadata={"description": "Whether they won."})
     rating = _bounded(
         PARTICIPANT_RULES, "rating", "How the player rated the game, 1 to 10; null if not."
     )
