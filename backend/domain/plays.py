@@ -45,11 +45,12 @@ def played_at_problem(played_at: datetime) -> str | None:
 def clamped_to_years_kept(moment: datetime) -> datetime:
     """A bound of a period of plays, moved into the years a play can have happened: no
     play is outside them, so the period selects the same plays, and the bound converts to
-    UTC (year 1 or 9999 may not) and fits every database."""
+    UTC (year 1 or 9999 may not) and fits every database. A year to spare each side: a
+    play's local year is within them, its UTC instant up to a day beyond."""
     if moment.year < PLAYED_AT_YEARS.low:
-        return datetime(PLAYED_AT_YEARS.low, 1, 1, tzinfo=UTC)
+        return datetime(PLAYED_AT_YEARS.low - 1, 1, 1, tzinfo=UTC)
     if moment.year > PLAYED_AT_YEARS.high:
-        return datetime(PLAYED_AT_YEARS.high, 12, 31, 23, 59, 59, tzinfo=UTC)
+        return datetime(PLAYED_AT_YEARS.high + 1, 12, 31, tzinfo=UTC)
     return moment
 
 

@@ -92,7 +92,7 @@ def record_play(uow: UnitOfWork, principal: Principal, fields: Mapping[str, Any]
     an unknown game or player is BrokenReferenceError naming the field."""
     require(principal, Permission.SIGNED_IN)
     values = dict(fields)
-    participants = values.pop("participants")
+    participants = values.pop("participants", ())
     _check_play_values(values)
     participants = _checked_participants(uow, participants)
     if not uow.games.with_ids([values["game_id"]]):
