@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from backend.models import (
     CollectionItem,
     Game,
     GameCopy,
+    Play,
     Player,
     PlayerPreferences,
     User,
@@ -41,6 +43,7 @@ from backend.repositories.players import (
     PlayerRepository,
     PlayerView,
 )
+from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayRepository, PlayView
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
 
@@ -236,6 +239,7 @@ class FakePlayerRepository:
     def __init__(self) -> None:
         self.stored: dict[uuid.UUID, Player] = {}
         self.preferences: FakePlayerPreferencesRepository | None = None
+        self.plays: FakePlayRepository | None = None
 
     def get_or_raise(self, identifier: Any) -> Player:
         player = self.stored.get(identifier)
@@ -252,10 +256,15 @@ class FakePlayerRepository:
     def with_discord_id(self, discord_id: str) -> Player | None:
         return next((p for p in self.stored.values() if p.discord_id == discord_id), None)
 
+    def with_ids(self, player_ids: Collection[uuid.UUID]) -> list[Player]:
+        return [self.stored[player_id] for player_id in set(player_ids) if player_id in self.stored]
+
     def view(self, player_id: uuid.UUID) -> PlayerView:
         player = self.get_or_raise(player_id)
         values = {name: getattr(player, name, None) for name in PLAYER_VIEW_FIELDS}
-        return cast(PlayerView, {**values, "play_count": 0, "last_played_at": None})
+        played = [] if self.plays is None else self.plays.of_player(player_id)
+        last = max((play.played_at for play in played), default=None)
+        return cast(PlayerView, {**values, "play_count": len(played), "last_played_at": last})
 
     def page(self, *, name_contains: str | None, page: int, page_size: int) -> Page[PlayerView]:
         matching = sorted(
@@ -433,6 +442,119 @@ def _columns(entity: Any) -> dict[str, Any]:
     return {name: getattr(entity, name, None) for name in ("id", "note", *AUDITED_COLUMNS)}
 
 
+class FakePlayRepository:
+    """The plays, kept in a dict by id with their participants; views read the games' and
+    players' fakes for titles and names, as the database's joins do."""
+
+    def __init__(self, games: FakeGameRepository, players: FakePlayerRepository) -> None:
+        self.stored: dict[uuid.UUID, Play] = {}
+        self.games = games
+        self.players = players
+
+    def get_with_participants(self, play_id: Any) -> Play:
+        play = self.stored.get(play_id)
+        if play is None:
+            raise NotFoundError("play", play_id)
+        return play
+
+    def of_player(self, player_id: uuid.UUID) -> list[Play]:
+        return [
+            play
+            for play in self.stored.values()
+            if any(p.player_id == player_id for p in play.participants)
+        ]
+
+    def count_of_game(self, game_id: uuid.UUID) -> int:
+        return sum(play.game_id == game_id for play in self.stored.values())
+
+    def count_of_player(self, player_id: uuid.UUID) -> int:
+        return len(self.of_player(player_id))
+
+    def view(self, play_id: uuid.UUID) -> PlayView:
+        play = self.get_with_participants(play_id)
+        game = self.games.stored[play.game_id]
+        participants = sorted(
+            (
+                {
+                    "player_id": p.player_id,
+                    "display_name": self.players.stored[p.player_id].display_name,
+                    "score": p.score,
+                    "is_winner": p.is_winner,
+                    "rating": p.rating,
+                }
+                for p in play.participants
+            ),
+            key=lambda p: (p["display_name"], p["player_id"]),
+        )
+        values = {name: getattr(play, name, None) for name in PLAY_VIEW_FIELDS}
+        return cast(
+            PlayView,
+            {**values, "game": {"id": game.id, "title": game.title}, "participants": participants},
+        )
+
+    def page(self, filters: PlayFilters, *, page: int, page_size: int) -> Page[PlayView]:
+        matching = sorted(
+            (
+                play
+                for play in self.stored.values()
+                if (filters.player_id is None or play in self.of_player(filters.player_id))
+                and (filters.game_id is None or play.game_id == filters.game_id)
+                and (filters.played_from is None or play.played_at >= filters.played_from)
+                and (filters.played_until is None or play.played_at < filters.played_until)
+            ),
+            key=lambda play: (play.played_at, play.id),
+            reverse=True,
+        )
+        start = (page - 1) * page_size
+        return Page(
+            [self.view(play.id) for play in matching[start : start + page_size]], len(matching)
+        )
+
+    def stats_of(self, player_id: uuid.UUID) -> PlayerStatsView:
+        self.players.get_or_raise(player_id)
+        played = self.of_player(player_id)
+        wins = sum(
+            p.is_winner for play in played for p in play.participants if p.player_id == player_id
+        )
+        games: Counter[uuid.UUID] = Counter(play.game_id for play in played)
+        categories: Counter[tuple[str, str]] = Counter(
+            (category.name, category.slug)
+            for play in played
+            for category in self.games.stored[play.game_id].categories
+        )
+        titles = {game_id: self.games.stored[game_id].title for game_id in games}
+        return {
+            "player_id": player_id,
+            "plays": len(played),
+            "wins": wins,
+            "win_rate": wins / len(played) if played else None,
+            "last_played_at": max((play.played_at for play in played), default=None),
+            "most_played_games": [
+                {"game_id": game_id, "title": titles[game_id], "plays": count}
+                for game_id, count in sorted(
+                    games.items(), key=lambda item: (-item[1], titles[item[0]], item[0])
+                )[:5]
+            ],
+            "favourite_categories": [
+                {"slug": slug, "name": name, "plays": count}
+                for (name, slug), count in sorted(
+                    categories.items(), key=lambda item: (-item[1], *item[0])
+                )[:5]
+            ],
+        }
+
+    def add(self, entity: Play) -> Play:
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: Play, changes: Mapping[str, Any]) -> Play:
+        _update(entity, changes, PlayRepository.updatable)
+        return entity
+
+    def delete(self, entity: Play) -> None:
+        del self.stored[entity.id]
+
+
 AUDITED_COLUMNS = (
     "created_at",
     "updated_at",
@@ -441,6 +563,8 @@ AUDITED_COLUMNS = (
     "change_reason",
     "version",
 )
+# The columns a play's view carries besides its game and participants.
+PLAY_VIEW_FIELDS = ("id", "played_at", "duration_minutes", "note", *AUDITED_COLUMNS)
 
 
 def _page(items: list[Any], page: int, page_size: int) -> Page[Any]:
@@ -650,6 +774,8 @@ class FakeUnitOfWork:
         self.players = FakePlayerRepository()
         self.player_preferences = FakePlayerPreferencesRepository()
         self.players.preferences = self.player_preferences
+        self.plays = FakePlayRepository(self.games, self.players)
+        self.players.plays = self.plays
         self.game_copies = FakeGameCopyRepository(self.games)
         self.collection_items = FakeCollectionItemRepository(self.players, self.games)
         self.users = FakeUserRepository()
@@ -687,6 +813,7 @@ class FakeUnitOfWork:
             *self._labels.values(),
             self.players,
             self.player_preferences,
+            self.plays,
             self.game_copies,
             self.collection_items,
             self.users,

@@ -19,6 +19,7 @@ from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
 from backend.api.labels.routes import label_blueprint
 from backend.api.players.routes import blp as players_blueprint
+from backend.api.plays.routes import blp as plays_blueprint
 from backend.api.shelf.routes import blp as shelf_blueprint
 from backend.api.users.routes import blp as users_blueprint
 from backend.domain.labels import LABEL_KINDS
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> Api:
         api.register_blueprint(label_blueprint(kind))
     api.register_blueprint(players_blueprint)
     api.register_blueprint(shelf_blueprint)
+    api.register_blueprint(plays_blueprint)
     api.register_blueprint(auth_blueprint)
     api.register_blueprint(users_blueprint)
     api.register_blueprint(audit_blueprint)

@@ -97,6 +97,15 @@ class Number(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Flag(fields.Boolean):
+    """A JSON boolean: true or false, not 1, 0 or a string that reads like one."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class ListArguments(Schema):
     """Query arguments of a paginated list: unknown ones are refused, pagination passes."""
 

@@ -25,6 +25,9 @@ class Permission(Enum):
     MANAGE_PLAYERS = ("manage any player", frozenset({Role.ORGANIZER, Role.ADMIN}))
     # The club's physical copies of games: inventory, not the catalog's description of them.
     MANAGE_SHELF = ("manage the club's copies of games", frozenset({Role.ORGANIZER, Role.ADMIN}))
+    # A member records, changes and removes only plays they take part in (checked by the
+    # service, play by play); this is doing so for any play.
+    MANAGE_PLAYS = ("manage any play", frozenset({Role.ORGANIZER, Role.ADMIN}))
     MANAGE_USERS = ("manage accounts", frozenset({Role.ADMIN}))
     READ_AUDIT = ("read the audit trail", frozenset({Role.ADMIN}))
 

@@ -103,6 +103,12 @@ class AuditMixin:
     )
 
 
+class PartOfParent:
+    """A row that is part of another entity (a play's participant): the parent's audit row
+    lists it among the parent's values, and its version covers it, so it has no audit row
+    of its own."""
+
+
 class VersionMixin:
     """A counter SQLAlchemy checks and bumps on every UPDATE and DELETE.
 

@@ -9,7 +9,14 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.domain.plays import PARTICIPANT_RULES, PLAY_NOTE_MAX_LENGTH, PLAY_RULES
-from backend.models.base import AuditMixin, Base, TimestampMixin, UUIDPrimaryKey, VersionMixin
+from backend.models.base import (
+    AuditMixin,
+    Base,
+    PartOfParent,
+    TimestampMixin,
+    UUIDPrimaryKey,
+    VersionMixin,
+)
 from backend.models.checks import check_constraints
 
 
@@ -40,9 +47,9 @@ class Play(UUIDPrimaryKey, TimestampMixin, AuditMixin, VersionMixin, Base):
         return f"Play(id={self.id!s})"
 
 
-class PlayParticipant(Base):
+class PlayParticipant(PartOfParent, Base):
     """One player's part in a play: their score, whether they won, and how they rated it.
-    Part of its play: the play's version and audit columns cover it."""
+    Part of its play: the play's version, audit columns and audit rows cover it."""
 
     __tablename__ = "play_participants"
 
@@ -64,6 +71,13 @@ class PlayParticipant(Base):
         Index(None, "player_id", "play_id"),
         *check_constraints(PARTICIPANT_RULES),
     )
+
+    @property
+    def name(self) -> str:
+        """How the audit trail lists the participant in its play's record: the player and
+        what they scored, won and rated, so a change of any of them shows in the play's."""
+        outcome = "won" if self.is_winner else "did not win"
+        return f"{self.player_id}: score {self.score}, {outcome}, rating {self.rating}"
 
     def __repr__(self) -> str:
         return f"PlayParticipant(play_id={self.play_id!s}, player_id={self.player_id!s})"

@@ -19,6 +19,7 @@ from backend.models.audit import AuditAction, AuditContext, AuditLog
 from backend.models.base import (
     SECRET_INFO_KEY,
     AuditMixin,
+    PartOfParent,
     TimestampMixin,
     VersionMixin,
     utc_now,
@@ -142,12 +143,14 @@ def record_changes(session: Session, _flush_context: UOWTransaction, _instances:
         return audit_row(action, table.name, identity, redacted(table, changes), context, now)
 
     for entity in list(session.new):
-        if isinstance(entity, AuditLog):
+        if isinstance(entity, AuditLog | PartOfParent):
             continue
         _stamp(entity, bookkeeping(type(entity), context, now, new=True))
         changes = inserted(_current_values(entity))
         rows.append(row_of(entity, AuditAction.INSERT, changes))
     for entity in list(session.dirty):
+        if isinstance(entity, PartOfParent):
+            continue
         changes = updated(_changed_pairs(entity))
         if not changes:
             continue
@@ -156,6 +159,8 @@ def record_changes(session: Session, _flush_context: UOWTransaction, _instances:
         _stamp(entity, bookkeeping(type(entity), context, now, new=False))
         rows.append(row_of(entity, AuditAction.UPDATE, changes))
     for entity in list(session.deleted):
+        if isinstance(entity, PartOfParent):
+            continue
         changes = deleted(_current_values(entity))
         rows.append(row_of(entity, AuditAction.DELETE, changes))
     session.add_all([AuditLog(**row) for row in rows])

@@ -10,8 +10,10 @@ from typing import Any, Literal, TypedDict, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    Cast,
     ColumnElement,
     Connection,
+    Double,
     Integer,
     Select,
     bindparam,
@@ -26,7 +28,7 @@ from backend.db.bulk import insert_rows, is_one_of, is_one_of_parameter
 from backend.db.errors import raising_domain_errors
 from backend.domain.errors import NotFoundError
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
-from backend.models import Base, Category, Game
+from backend.models import Base, Category, Game, Play, PlayParticipant
 from backend.models.labels import LABEL_MODELS
 from backend.repositories.base import Page, Repository
 
@@ -77,6 +79,8 @@ class GameView(TypedDict):
     version: int
     categories: list[LabelView]
     tags: list[LabelView]
+    club_plays: int
+    club_rating: float | None
 
 
 @dataclass(frozen=True)
@@ -293,9 +297,32 @@ def _escape_like(text: str) -> str:
 # Reads built once: SQLAlchemy then finds their compiled SQL without rebuilding their
 # cache key on every request.
 _CATEGORIES = Category.__table__
+_PLAYS = Play.__table__
+_PARTICIPANTS = PlayParticipant.__table__
+# How often the club played each game read, and how its players rated it: correlated
+# subqueries in the statement that reads the games, so they cost no statement of their own.
+_CLUB_PLAYS = (
+    select(func.count())
+    .select_from(_PLAYS)
+    .where(_PLAYS.c.game_id == _GAMES.c.id)
+    .correlate(_GAMES)
+    .scalar_subquery()
+    .label("club_plays")
+)
+_CLUB_RATING = (
+    # Averaged as a double: MariaDB would round a DECIMAL average to four places.
+    select(func.avg(Cast(_PARTICIPANTS.c.rating, Double)))
+    .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
+    .where(_PLAYS.c.game_id == _GAMES.c.id)
+    .correlate(_GAMES)
+    .scalar_subquery()
+    .label("club_rating")
+)
 _GAME_WITH_CATEGORIES = (
     select(
         *_GAME_COLUMNS,
+        _CLUB_PLAYS,
+        _CLUB_RATING,
         _CATEGORIES.c.id.label("category_id"),
         _CATEGORIES.c.name.label("category_name"),
         _CATEGORIES.c.slug.label("category_slug"),
@@ -330,7 +357,7 @@ def _page_statement(sort: SortKey, descending: bool, dialect_name: str) -> Selec
     else:
         order = [ordered.nulls_last(), _GAMES.c.title, _GAMES.c.id]
     return (
-        select(*_GAME_COLUMNS)
+        select(*_GAME_COLUMNS, _CLUB_PLAYS, _CLUB_RATING)
         .order_by(*order)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
@@ -349,8 +376,10 @@ def _labels_statement(kind: LabelKind, dialect_name: str) -> Select[Any]:
     )
 
 
-def _game_view(row: Sequence[Any]) -> GameView:
-    """A game from a row that starts with its own columns; its labels are filled in after."""
+def _game_view(row: Any) -> GameView:
+    """A game from a row of its own columns and the club's statistics of it; its labels
+    are filled in after."""
     view: dict[str, Any] = dict(zip(_GAME_COLUMN_NAMES, row, strict=False))
     view["categories"], view["tags"] = [], []
+    view["club_plays"], view["club_rating"] = row.club_plays, row.club_rating
     return cast(GameView, view)

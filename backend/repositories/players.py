@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, TypedDict, cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Integer, bindparam, func, literal, null, select
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from backend.domain.errors import NotFoundError
-from backend.models import Player, PlayerPreferences
-from backend.models.base import UTCDateTime
+from backend.models import Play, Player, PlayerPreferences, PlayParticipant
 from backend.repositories.base import Page, Repository
 
 _PLAYERS = Player.__table__
 _PLAYER_COLUMNS = tuple(_PLAYERS.c)
-# Plays do not exist yet: the plays table will feed these two (a grouped subquery joined to
-# the page, so still one statement whatever the page size). Until then every player has
-# played nothing, and the statements already carry the columns.
-_PLAY_COUNT = literal(0, type_=Integer).label("play_count")
-_LAST_PLAYED_AT = null().cast(UTCDateTime()).label("last_played_at")
-_PLAYER_VIEW = select(*_PLAYER_COLUMNS, _PLAY_COUNT, _LAST_PLAYED_AT)
+_PARTICIPANTS = PlayParticipant.__table__
+_PLAYS = Play.__table__
+# Each player's play count and last play: a grouped subquery joined to the page, so one
+# statement still reads a page (or one player) whatever its size.
+_PLAYS_BY_PLAYER = (
+    select(
+        _PARTICIPANTS.c.player_id,
+        func.count().label("play_count"),
+        func.max(_PLAYS.c.played_at).label("last_played_at"),
+    )
+    .join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id)
+    .group_by(_PARTICIPANTS.c.player_id)
+    .subquery("plays_by_player")
+)
+_PLAYER_VIEW = select(
+    *_PLAYER_COLUMNS,
+    func.coalesce(_PLAYS_BY_PLAYER.c.play_count, 0).label("play_count"),
+    _PLAYS_BY_PLAYER.c.last_played_at,
+).select_from(_PLAYERS.outerjoin(_PLAYS_BY_PLAYER, _PLAYS_BY_PLAYER.c.player_id == _PLAYERS.c.id))
 _LIKE_ESCAPE = "/"
 
 
@@ -55,6 +68,13 @@ class PlayerRepository(Repository[Player]):
     def of_user(self, user_id: UUID) -> Player | None:
         """The player linked to this account, if any."""
         return self.session.scalar(select(Player).where(Player.user_id == user_id))
+
+    def with_ids(self, player_ids: Collection[UUID]) -> list[Player]:
+        """The players with these ids that exist, in one statement; the caller names the
+        missing ones."""
+        if not player_ids:
+            return []
+        return list(self.session.scalars(select(Player).where(Player.id.in_(set(player_ids)))))
 
     def with_discord_id(self, discord_id: str) -> Player | None:
         return self.session.scalar(select(Player).where(Player.discord_id == discord_id))

@@ -33,6 +33,7 @@ from backend.repositories.audit_log import AuditLogRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
+from backend.repositories.plays import PlayRepository
 from backend.repositories.shelf import CollectionItemRepository, GameCopyRepository
 from backend.repositories.sign_in import SignInThrottleRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
@@ -109,6 +110,7 @@ class SqlAlchemyUnitOfWork:
     tags = Registered(TagRepository)
     players = Registered(PlayerRepository)
     player_preferences = Registered(PlayerPreferencesRepository)
+    plays = Registered(PlayRepository)
     users = Registered(UserRepository)
     api_tokens = Registered(ApiTokenRepository)
     audit_log = Registered(AuditLogRepository)

@@ -81,9 +81,13 @@ def remove_game(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a game, the club's copies of it and its place in every collection (each
-    removal audited); its labels stay, carried by one game fewer."""
+    removal audited); its labels stay, carried by one game fewer. One with plays recorded
+    is refused, naming how many (the database's RESTRICT refuses it too, in a race)."""
     require(principal, Permission.EDIT_CATALOG)
     game = _game_at(uow, game_id, expected_version)
+    plays = uow.plays.count_of_game(game_id)
+    if plays:
+        raise BrokenReferenceError(f"game {game_id} has {plays} plays; remove them first")
     uow.game_copies.remove_all_of_game(game.id)
     uow.collection_items.remove_all_of_game(game.id)
     uow.games.delete(game)

@@ -196,9 +196,13 @@ def remove_player(
     expected_version: ExpectedVersion | None,
 ) -> None:
     """Remove a player, its preferences and its collection (each removal audited): its
-    owner or a manager."""
+    owner or a manager. One that took part in plays is refused, naming how many (the
+    database's RESTRICT refuses it too, in a race)."""
     require(principal, Permission.SIGNED_IN)
     player = _player_at(uow, principal, player_id, expected_version, with_preferences=True)
+    plays = uow.plays.count_of_player(player_id)
+    if plays:
+        raise BrokenReferenceError(f"player {player_id} has {plays} plays; remove them first")
     uow.collection_items.remove_all_of_player(player.id)
     uow.players.delete(player)
     uow.commit()

@@ -25,6 +25,7 @@ from backend.models import (
     CollectionItem,
     Game,
     GameCopy,
+    Play,
     Player,
     PlayerPreferences,
     User,
@@ -32,6 +33,7 @@ from backend.models import (
 from backend.models.labels import Label
 from backend.repositories.base import Page
 from backend.repositories.players import PlayerView
+from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayView
 from backend.repositories.shelf import CollectionItemView, CopyView
 
 LabelT = TypeVar("LabelT", bound=Label)
@@ -138,6 +140,10 @@ class PlayerStore(Protocol):
 
     def with_discord_id(self, discord_id: str) -> Player | None: ...
 
+    def with_ids(self, player_ids: Collection[UUID]) -> list[Player]:
+        """The players with these ids that exist (in no particular order)."""
+        ...
+
     def view(self, player_id: UUID) -> PlayerView:
         """The player as clients read it, with its play count; NotFoundError if none."""
         ...
@@ -167,6 +173,40 @@ class PlayerPreferencesStore(Protocol):
     ) -> PlayerPreferences: ...
 
     def delete(self, entity: PlayerPreferences) -> None: ...
+
+
+class PlayStore(Protocol):
+    """The plays recorded at the club, each with its participants."""
+
+    def get_with_participants(self, play_id: Any) -> Play:
+        """The play with its participants loaded; NotFoundError if none."""
+        ...
+
+    def count_of_game(self, game_id: UUID) -> int:
+        """How many plays of this game are recorded."""
+        ...
+
+    def count_of_player(self, player_id: UUID) -> int:
+        """How many plays this player took part in."""
+        ...
+
+    def view(self, play_id: UUID) -> PlayView:
+        """The play as clients read it; NotFoundError if none."""
+        ...
+
+    def page(self, filters: PlayFilters, *, page: int, page_size: int) -> Page[PlayView]:
+        """One page of the plays matching every filter, newest first."""
+        ...
+
+    def stats_of(self, player_id: UUID) -> PlayerStatsView:
+        """What the player's plays add up to; NotFoundError for an unknown player."""
+        ...
+
+    def add(self, entity: Play) -> Play: ...
+
+    def update(self, entity: Play, changes: Mapping[str, Any]) -> Play: ...
+
+    def delete(self, entity: Play) -> None: ...
 
 
 class GameCopyStore(Protocol):
@@ -320,9 +360,14 @@ class UnitOfWork(Protocol):
     def player_preferences(self) -> PlayerPreferencesStore: ...
 
     @property
+    def plays(self) -> PlayStore: ...
+
+    @property
     def game_copies(self) -> GameCopyStore: ...
+
     @property
     def collection_items(self) -> CollectionItemStore: ...
+
     @property
     def users(self) -> UserStore: ...
 

@@ -34,10 +34,13 @@ from backend.domain.errors import NotSignedIn
 from backend.domain.games import GAME_RULES
 from backend.domain.labels import label_name_problems
 from backend.domain.players import PREFERENCE_RULES
+from backend.domain.plays import played_at_problem
+from backend.domain.principal import SYSTEM
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
-from backend.services import accounts
+from backend.services import accounts, catalog, players
 from backend.state import app_state
 from tests.accounts import TEST_PASSWORD, Account, add_account
+from tests.factories import game_fields
 
 # A run takes minutes (29 operations, each phase, password hashing at its real cost), more
 # than the suite's default timeout per test.
@@ -54,6 +57,8 @@ EXAMPLES_PER_OPERATION = 50
 # followed far enough; 20 missed one of the games' now and then).
 STATEFUL_STEPS = 30
 STATEFUL_SCENARIOS = 100
+# A play's creation and change, whose bodies name a game and players.
+PLAY_WRITES = ("POST /api/v1/plays", "PATCH /api/v1/plays/{play_id}")
 # schemathesis' defaults, and one status each that HTTP defines for conditional requests.
 POSITIVE_DATA_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 MISSING_HEADER_REFUSED = ["400", "401", "403", "406", "415", "422"]
@@ -78,18 +83,40 @@ CONFIG = {
         # A change without the If-Match it requires is 428 Precondition Required (RFC 6585 3).
         "missing_required_header": {"expected-statuses": [*MISSING_HEADER_REFUSED, "428"]},
     },
-    # An entity's history outlives it (the spec says so: "Also after the game was
-    # removed"), so a 200 after the DELETE is the audit trail working, not a resource used
-    # after it was freed.
     "operations": [
-        {"include-name": f"GET {path}", "checks": {"use_after_free": {"enabled": False}}}
-        for path in ("/api/v1/games/{game_id}/history", "/api/v1/players/{player_id}/history")
+        # The stateful phase fills a participant's player_id from an earlier answer after
+        # the hooks below have named distinct players, so a play may name one twice, which
+        # its description refuses (422), as it refuses any rule stated in words.
+        *(
+            {
+                "include-name": label,
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": [*POSITIVE_DATA_ACCEPTED, "412", "428", "422"]
+                    }
+                },
+            }
+            for label in PLAY_WRITES
+        ),
+        # An entity's history outlives it (the spec says so: "Also after the game was
+        # removed"), so a 200 after the DELETE is the audit trail working, not a resource
+        # used after it was freed.
+        *(
+            {"include-name": f"GET {path}", "checks": {"use_after_free": {"enabled": False}}}
+            for path in (
+                "/api/v1/games/{game_id}/history",
+                "/api/v1/players/{player_id}/history",
+                "/api/v1/plays/{play_id}/history",
+            )
+        ),
     ],
 }
 # Rules OpenAPI 3.0 cannot state, which the spec's descriptions give in words: an order
 # between two fields, and a label name's slug (Unicode letters or digits, its length once
 # case-folded).
 CROSS_FIELD_RULES = (*GAME_RULES.ordered_pairs, *PREFERENCE_RULES.ordered_pairs)
+# The periods of lists, as (start, end) query parameters.
+PERIODS = (("since", "until"), ("played_from", "played_until"))
 SPEC = "/api/openapi.json"
 SIGN_IN = "POST /api/v1/auth/tokens"
 CHANGE_PASSWORD = "PUT /api/v1/auth/me/password"
@@ -99,10 +126,14 @@ TOKEN = "/api/v1/auth/tokens/{token_id}"
 @dataclass
 class Identities:
     """Who the fuzzer is: an admin whose token every case carries, and a member whose
-    email and password half the positive sign-ins use (schemathesis cannot guess them)."""
+    email and password half the positive sign-ins use (schemathesis cannot guess them);
+    and a game and players that exist, which positive plays name (schemathesis cannot
+    guess ids, and a play names several, each once)."""
 
     session_factory: sessionmaker[Session]
     member: Account
+    game_id: str = ""
+    player_ids: list[str] = field(default_factory=list)
     admin: Account | None = None
     # The admin's password is no longer TEST_PASSWORD, or is about to change.
     password_spent: bool = False
@@ -153,19 +184,38 @@ def breaks_a_rule_stated_in_words(case: schemathesis.Case) -> bool:
     return isinstance(name, str) and bool(label_name_problems(name))
 
 
-def audit_period_ends_before_it_starts(case: schemathesis.Case) -> bool:
-    """A positive case of the audit trail whose `until` is before its `since`, which the
-    spec's description refuses (422)."""
+def period_ends_before_it_starts(case: schemathesis.Case) -> bool:
+    """A positive case of a list whose period ends before it starts (the audit trail's
+    `until` before its `since`, plays' `played_until` before `played_from`), which the
+    spec's descriptions refuse (422)."""
     query = case.query or {}
-    since, until = query.get("since"), query.get("until")
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return False
-    if not isinstance(since, str) or not isinstance(until, str):
+    for start, end in PERIODS:
+        since, until = query.get(start), query.get(end)
+        if not isinstance(since, str) or not isinstance(until, str):
+            continue
+        try:
+            if datetime.fromisoformat(since) > datetime.fromisoformat(until):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def played_outside_the_years_kept(case: schemathesis.Case) -> bool:
+    """A positive case of a play whose time the spec's description refuses: outside the
+    years every database keeps (PLAYED_AT_YEARS), or one Python cannot read."""
+    body = case.body
+    if case.meta is None or not case.meta.generation.mode.is_positive or not isinstance(body, dict):
+        return False
+    played_at = body.get("played_at")
+    if not isinstance(played_at, str):
         return False
     try:
-        return datetime.fromisoformat(since) > datetime.fromisoformat(until)
+        return played_at_problem(datetime.fromisoformat(played_at)) is not None
     except ValueError:
-        return False
+        return True
 
 
 def describe(case_id: str, recorder: Any, check: str) -> str:
@@ -179,7 +229,11 @@ def describe(case_id: str, recorder: Any, check: str) -> str:
 
 
 def taught_the_rules_stated_in_words(_context: Any, case: schemathesis.Case) -> bool:
-    return not (breaks_a_rule_stated_in_words(case) or audit_period_ends_before_it_starts(case))
+    return not (
+        breaks_a_rule_stated_in_words(case)
+        or period_ends_before_it_starts(case)
+        or played_outside_the_years_kept(case)
+    )
 
 
 def told_the_passwords(identities: Identities) -> Any:
@@ -201,6 +255,8 @@ def told_the_passwords(identities: Identities) -> Any:
             # answers held, pattern or not (a version, 0): a positive case sends an entity
             # tag, as the pattern says, so the value goes in quotes.
             case.headers = {**(case.headers or {}), "If-Match": quote_etag(sent.strip('"'))}
+        if label in PLAY_WRITES:
+            case.body = naming_what_exists(body, identities)
         if label == SIGN_IN and zlib.crc32(repr(sorted(body.items())).encode()) % 2:
             case.body = {**body, "email": identities.member.email, "password": TEST_PASSWORD}
         elif label == CHANGE_PASSWORD:
@@ -209,6 +265,31 @@ def told_the_passwords(identities: Identities) -> Any:
         return case
 
     return hook
+
+
+def naming_what_exists(body: dict[str, Any], identities: Identities) -> dict[str, Any]:
+    """A play's body naming the game and players that exist, each player once."""
+    named = dict(body)
+    if "game_id" in named:
+        named["game_id"] = identities.game_id
+    participants = named.get("participants")
+    if isinstance(participants, list) and participants:
+        named["participants"] = [
+            {**participant, "player_id": player_id}
+            for participant, player_id in zip(participants, identities.player_ids, strict=False)
+            if isinstance(participant, dict)
+        ]
+    return named
+
+
+def add_what_plays_name(identities: Identities) -> None:
+    """A game and three players, for positive plays to name."""
+    with SqlAlchemyUnitOfWork(identities.session_factory) as uow:
+        identities.game_id = str(catalog.add_game(uow, SYSTEM, game_fields()).id)
+    for number in range(3):
+        with SqlAlchemyUnitOfWork(identities.session_factory) as uow:
+            player = players.create_player(uow, SYSTEM, {"display_name": f"Fuzz {number}"})
+            identities.player_ids.append(str(player["id"]))
 
 
 def with_a_link_from_sign_in_to_revoking(spec: dict[str, Any]) -> dict[str, Any]:
@@ -250,6 +331,7 @@ def run_schemathesis(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Run:
     identities = Identities(
         app_state(app).session_factory, add_account(app_state(app).session_factory, Role.MEMBER)
     )
+    add_what_plays_name(identities)
     spec = app.test_client().get(SPEC)
     assert spec.status_code == 200
     schema = schemathesis.openapi.from_dict(

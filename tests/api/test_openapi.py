@@ -28,7 +28,7 @@ OPERATIONS = {
         "428",
         "503",
     },
-    ("delete", "/api/v1/games/{game_id}"): {"400", "404", "412", "428", "503"},
+    ("delete", "/api/v1/games/{game_id}"): {"400", "404", "409", "412", "428", "503"},
     ("get", "/health/ready"): {"503"},
     ("get", "/api/v1/players"): {"401", "422", "503"},
     ("post", "/api/v1/players"): {"400", "401", "409", "413", "415", "422", "503"},
@@ -45,7 +45,7 @@ OPERATIONS = {
         "428",
         "503",
     },
-    ("delete", "/api/v1/players/{player_id}"): {"400", "401", "404", "412", "428", "503"},
+    ("delete", "/api/v1/players/{player_id}"): {"400", "401", "404", "409", "412", "428", "503"},
     ("get", "/api/v1/players/{player_id}/preferences"): {"401", "404", "503"},
     ("put", "/api/v1/players/{player_id}/preferences"): {
         "400",
@@ -104,6 +104,25 @@ OPERATIONS = {
         "503",
     },
     ("delete", "/api/v1/players/{player_id}/collection/{game_id}"): {"400", "401", "404", "503"},
+    ("get", "/api/v1/plays"): {"401", "422", "503"},
+    ("post", "/api/v1/plays"): {"400", "401", "409", "413", "415", "422", "503"},
+    ("get", "/api/v1/plays/{play_id}"): {"401", "404", "503"},
+    ("patch", "/api/v1/plays/{play_id}"): {
+        "400",
+        "401",
+        "404",
+        "409",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "503",
+    },
+    ("delete", "/api/v1/plays/{play_id}"): {"400", "401", "404", "412", "428", "503"},
+    ("get", "/api/v1/plays/{play_id}/history"): {"401", "403", "503"},
+    ("get", "/api/v1/players/{player_id}/plays"): {"401", "404", "422", "503"},
+    ("get", "/api/v1/players/{player_id}/stats"): {"401", "404", "503"},
 }
 
 

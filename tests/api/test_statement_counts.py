@@ -17,7 +17,9 @@ from backend.models import (
     AuditLog,
     CollectionItem,
     GameCopy,
+    Play,
     Player,
+    PlayParticipant,
     game_categories,
     game_tags,
 )
@@ -27,6 +29,9 @@ from tests.accounts import Account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
+
+PLAYS = "/api/v1/plays"
+PLAYERS = "/api/v1/players"
 
 
 @pytest.fixture
@@ -230,5 +235,126 @@ def test_a_page_of_the_shelf_costs_three_statements_whatever_its_size(
         response = client.get(url, query_string={"page_size": page_size})
     assert response.status_code == 200, response.json
     assert len(response.json) == page_size
+    # The token's lookup, the count and the page.
+    assert len(statements) == 3, statements
+
+
+@pytest.fixture
+def plays(catalog: list[str], session_factory: sessionmaker[Session]) -> dict[str, str]:
+    """120 plays of one game, each with four participants of the same four players."""
+    now = datetime.now(UTC)
+    bookkeeping = {"created_by": "tests", "updated_by": "tests", "version": 1}
+    player_ids = [uuid.uuid4() for _ in range(4)]
+    play_ids = [uuid.uuid4() for _ in range(120)]
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        uow.session.execute(
+            insert(Player),
+            [
+                {
+                    "id": player_id,
+                    "display_name": f"Player {n}",
+                    "created_at": now,
+                    "updated_at": now,
+                    **bookkeeping,
+                }
+                for n, player_id in enumerate(player_ids)
+            ],
+        )
+        uow.session.execute(
+            insert(Play),
+            [
+                {
+                    "id": play_id,
+                    "game_id": uuid.UUID(catalog[0]),
+                    "played_at": now - timedelta(days=n),
+                    "created_at": now,
+                    "updated_at": now,
+                    **bookkeeping,
+                }
+                for n, play_id in enumerate(play_ids)
+            ],
+        )
+        uow.session.execute(
+            insert(PlayParticipant),
+            [
+                {
+                    "play_id": play_id,
+                    "player_id": player_id,
+                    "score": n,
+                    "is_winner": n == 0,
+                    "rating": 7,
+                }
+                for play_id in play_ids
+                for n, player_id in enumerate(player_ids)
+            ],
+        )
+        uow.commit()
+    return {"game": catalog[0], "player": str(player_ids[0]), "play": str(play_ids[0])}
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+@pytest.mark.parametrize("listing", ["all", "filtered", "of a player"])
+def test_a_page_of_plays_with_participants_costs_three_statements(
+    client: FlaskClient, plays: dict[str, str], page_size: int, listing: str
+) -> None:
+    path, query = {
+        "all": (PLAYS, {}),
+        "filtered": (
+            PLAYS,
+            {
+                "player_id": plays["player"],
+                "game_id": plays["game"],
+                "played_from": "2000-01-01T00:00:00Z",
+            },
+        ),
+        "of a player": (f"{PLAYERS}/{plays['player']}/plays", {}),
+    }[listing]
+    with recorded_statements() as statements:
+        response = client.get(path, query_string={"page_size": page_size, **query})
+    assert response.status_code == 200, response.json
+    assert len(response.json) == page_size
+    assert all(len(play["participants"]) == 4 for play in response.json)
+    # The token's lookup, the count, the page, its participants (and the player's lookup).
+    expected = 5 if listing == "of a player" else 4
+    assert len(statements) == expected, statements
+
+
+def test_one_play_costs_two_statements(client: FlaskClient, plays: dict[str, str]) -> None:
+    with recorded_statements() as statements:
+        response = client.get(f"{PLAYS}/{plays['play']}")
+    assert response.status_code == 200
+    assert len(response.json["participants"]) == 4
+    assert len(statements) == 1 + 2, statements
+
+
+def test_a_players_stats_cost_three_statements(client: FlaskClient, plays: dict[str, str]) -> None:
+    with recorded_statements() as statements:
+        response = client.get(f"{PLAYERS}/{plays['player']}/stats")
+    assert response.status_code == 200
+    assert (response.json["plays"], response.json["wins"]) == (120, 120)
+    assert len(statements) == 1 + 3, statements
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_the_games_club_statistics_cost_no_statement_more(
+    anonymous_client: FlaskClient, plays: dict[str, str], page_size: int
+) -> None:
+    with recorded_statements() as one:
+        detail = anonymous_client.get(f"{GAMES}/{plays['game']}")
+    with recorded_statements() as page:
+        listed = anonymous_client.get(GAMES, query_string={"page_size": page_size})
+    assert (detail.json["club_plays"], detail.json["club_rating"]) == (120, 7.0)
+    assert len(one) <= 2, one
+    assert len(listed.json) == page_size and len(page) <= 4, page
+
+
+@pytest.mark.parametrize("page_size", [1, 4])
+def test_players_with_their_play_counts_cost_no_statement_more(
+    client: FlaskClient, plays: dict[str, str], page_size: int
+) -> None:
+    with recorded_statements() as statements:
+        response = client.get(PLAYERS, query_string={"page_size": page_size})
+    assert response.status_code == 200
+    assert [player["play_count"] for player in response.json] == [120] * page_size
     # The token's lookup, the count and the page.
     assert len(statements) == 3, statements

@@ -45,6 +45,9 @@ class World:
     # player) meets a member who has none yet, one with it the player the member owns,
     # which owns the game (so taking it out of the collection finds it there).
     member_player: Callable[[], str]
+    # A play of the world's game the member's player took part in, made on first use, so
+    # the member's player and the game have no plays unless a route names a play.
+    member_play: Callable[[], str]
 
     def role(self, role: Role) -> Account:
         return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
@@ -81,6 +84,18 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         assert owned.status_code == 201, owned.json
         return player_id
 
+    @functools.cache
+    def member_play() -> str:
+        body = {
+            "game_id": created["game"],
+            "played_at": "2026-11-20T19:30:00Z",
+            "participants": [{"player_id": member_player()}],
+        }
+        response = client.post("/api/v1/plays", json=body, headers=member.headers)
+        assert response.status_code == 201, response.json
+        play_id: str = response.get_json()["id"]
+        return play_id
+
     return World(
         member=member,
         organizer=accounts(Role.ORGANIZER),
@@ -95,6 +110,7 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         category_id=created["category"],
         tag_id=created["tag"],
         member_player=member_player,
+        member_play=member_play,
     )
 
 
@@ -109,6 +125,7 @@ def path_values(world: World, rule: str) -> dict[str, str]:
         "user_id": lambda: str(world.target.user_id),
         "token_id": lambda: str(world.target.token_id),
         "player_id": world.member_player,
+        "play_id": world.member_play,
     }
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     missing = [name for name in names if name not in known]
@@ -159,6 +176,12 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     },
     ("post", "/api/v1/games/{game_id}/copies"): lambda _world: {"note": "missing 2 meeples"},
     ("patch", "/api/v1/games/{game_id}/copies/{copy_id}"): lambda _world: {"note": "sleeved"},
+    ("post", "/api/v1/plays"): lambda world: {
+        "game_id": world.game_id,
+        "played_at": "2026-11-21T20:00:00+01:00",
+        "participants": [{"player_id": world.member_player(), "score": 3, "rating": 7}],
+    },
+    ("patch", "/api/v1/plays/{play_id}"): lambda _world: {"note": _unique("Note")},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any, cast
 from uuid import UUID
 
@@ -72,11 +73,14 @@ class Games(MethodView):
 
     @blp.requires(Permission.EDIT_CATALOG)
     @blp.creates(GameCreate, GameOut, GAME_PATH, "game_id")
-    def post(self, new_game: dict[str, Any]) -> tuple[Game, dict[str, str]]:
+    def post(self, new_game: dict[str, Any]) -> tuple[GameView, dict[str, str]]:
         """Add a game, with its categories and tags."""
-        game = catalog.add_game(get_uow(), current_principal(), new_game)
-        blp.set_etag(catalog.game_version(game))
-        return game, {"Location": url_for("games.GameById", game_id=game.id)}
+        uow = get_uow()
+        added = catalog.add_game(uow, current_principal(), new_game)
+        # Read back as every answer carries a game: with the club's statistics of it.
+        game = uow.games.view(added.id)
+        blp.set_etag(view_version(game))
+        return game, {"Location": url_for("games.GameById", game_id=game["id"])}
 
 
 @blp.route("/<uuid:game_id>")
@@ -91,17 +95,18 @@ class GameById(MethodView):
 
     @blp.requires(Permission.EDIT_CATALOG)
     @blp.changes(GamePatch(partial=True), GameOut, GAME_PATH, "game_id")
-    def patch(self, changes: dict[str, Any], game_id: UUID) -> Game:
+    def patch(self, changes: dict[str, Any], game_id: UUID) -> GameView:
         """Change some of a game's fields or labels; needs the game's ETag in If-Match."""
         uow, principal, version = get_uow(), current_principal(), blp.expected_version()
-        game = catalog.change_game(uow, principal, game_id, changes, expected_version=version)
-        blp.set_etag(catalog.game_version(game))
+        catalog.change_game(uow, principal, game_id, changes, expected_version=version)
+        game = uow.games.view(game_id)
+        blp.set_etag(view_version(game))
         return game
 
     @blp.requires(Permission.EDIT_CATALOG)
-    @blp.removes()
+    @blp.removes(HTTPStatus.CONFLICT)
     def delete(self, game_id: UUID) -> None:
-        """Remove a game; needs the game's ETag in If-Match."""
+        """Remove a game without plays; needs the game's ETag in If-Match."""
         catalog.remove_game(
             get_uow(), current_principal(), game_id, expected_version=blp.expected_version()
         )

@@ -148,6 +148,21 @@ class GameOut(GameFields, AuditedOut):
     id = fields.UUID(dump_only=True)
     categories = LabelSummaries()
     tags = LabelSummaries()
+    club_plays = fields.Integer(
+        dump_only=True,
+        metadata={
+            "description": "How many plays of the game the club recorded. A statistic, not "
+            "part of the game: recording a play does not change the game's ETag."
+        },
+    )
+    club_rating = fields.Float(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The average of the ratings (1 to 10) its players gave it in "
+            "those plays; null when none rated it."
+        },
+    )
 
 
 class GameListArguments(ListArguments):

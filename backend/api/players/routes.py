@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from uuid import UUID
 
@@ -97,9 +98,9 @@ class PlayerById(MethodView):
         return player
 
     @blp.requires(Permission.SIGNED_IN)
-    @blp.removes()
+    @blp.removes(HTTPStatus.CONFLICT)
     def delete(self, player_id: UUID) -> None:
-        """Remove a player and its preferences; needs the player's ETag in If-Match."""
+        """Remove a player without plays, and its preferences; needs its ETag in If-Match."""
         players.remove_player(
             get_uow(), current_principal(), player_id, expected_version=blp.expected_version()
         )
