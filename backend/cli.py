@@ -7,6 +7,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import partial, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -29,6 +30,7 @@ from backend.services.accounts import (
 )
 from backend.services.bgg_export import ExportFormatError
 from backend.services.demo_catalog import seed_demo_catalog
+from backend.services.demo_club import seed_demo_club
 from backend.services.game_import import (
     DEFAULT_BATCH_SIZE,
     IMPORTER,
@@ -129,7 +131,8 @@ def needs_migrated_database(command: Callable[P, R]) -> Callable[P, R]:
 @needs_migrated_database
 def seed_demo(principal: Principal) -> None:
     """Load about 30 well-known games into an empty catalog (does nothing otherwise) and,
-    outside production, create the demo organizer account, printing its password once."""
+    outside production, create the demo organizer account, printing its password once, and
+    a demo club (players, the club's shelf, plays) while there are no players."""
     state = app_state(current_app)
     with SqlAlchemyUnitOfWork(state.session_factory, actor=principal.name) as uow:
         added = seed_demo_catalog(uow, principal)
@@ -153,6 +156,15 @@ def seed_demo(principal: Principal) -> None:
             f"Demo organizer account (development only): {DEMO_ORGANIZER_EMAIL} with the "
             f"password {created}\nIt is shown this once; sign in with POST /api/v1/auth/tokens."
         )
+    with SqlAlchemyUnitOfWork(state.session_factory, actor=principal.name) as uow:
+        club = seed_demo_club(uow, principal, datetime.now(UTC))
+    if club:
+        click.echo(
+            f"Added a demo club (development only): {club} players with their tastes, the "
+            "club's shelf and some months of plays."
+        )
+    else:
+        click.echo("The club already has players (or not the demo games); no demo club added.")
 
 
 @click.command("import-games")

@@ -63,6 +63,7 @@ def test_production_never_makes_a_demo_account(
         result = production.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 0, result.output
         assert "no demo account" in result.output
+        assert "demo club" not in result.output
         assert PRINTED_PASSWORD.search(result.output) is None
         client = production.test_client()
         refused = client.post(TOKENS, json={"email": DEMO_ORGANIZER_EMAIL, "password": "x" * 16})
