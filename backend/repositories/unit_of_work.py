@@ -30,6 +30,7 @@ from backend.models import Base
 from backend.models.audit import AuditContext
 from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.audit_log import AuditLogRepository
+from backend.repositories.concierge import ConciergeRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
@@ -112,6 +113,7 @@ class SqlAlchemyUnitOfWork:
     api_tokens = Registered(ApiTokenRepository)
     audit_log = Registered(AuditLogRepository)
     sign_in_throttles = Registered(SignInThrottleRepository)
+    concierge = Registered(ConciergeRepository)
 
     session: Session
 

@@ -18,6 +18,7 @@ from tests.accounts import Account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
+from tests.shelf_and_plays import World
 
 
 @pytest.fixture
@@ -175,3 +176,29 @@ def test_a_token_last_used_over_a_minute_ago_is_written_once_and_only_its_use(
     assert audit_after == audit_before
     noted = last_used_at if last_used_at.tzinfo else last_used_at.replace(tzinfo=UTC)
     assert noted > long_ago + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("group_size", "catalog_size"), [(1, 5), (8, 5), (1, 200), (8, 200)])
+def test_a_suggestion_request_costs_at_most_five_statements(
+    client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    clean_database: None,
+    group_size: int,
+    catalog_size: int,
+) -> None:
+    world = World(session_factory)
+    members = [world.player(f"P{number}", favourite_tags=["Dice"]) for number in range(group_size)]
+    for number in range(catalog_size):
+        game_id = world.game(
+            f"G{number}", min_players=1, max_players=10, categories=["Family"], tags=["Dice"]
+        )
+        world.owns(members[number % group_size], game_id)
+        world.play(game_id, datetime.now(UTC), dict.fromkeys(members, 7))
+    world.commit()
+    query = {"players": ",".join(map(str, members)), "minutes": 120, "limit": 50}
+    with recorded_statements() as statements:
+        response = client.get("/api/v1/concierge/suggestions", query_string=query)
+    assert response.status_code == 200, response.json
+    assert len(response.json["items"]) == min(50, catalog_size)
+    suggesting = [sql for sql in statements if sql not in token_statements(statements)]
+    assert len(suggesting) <= 5, suggesting
