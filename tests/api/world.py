@@ -148,6 +148,14 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     },
 }
 
+# A valid query for each read that needs one, by OpenAPI path.
+VALID_QUERIES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "/api/v1/concierge/suggestions": lambda world: {
+        "players": world.member_player(),
+        "minutes": 60,
+    },
+}
+
 
 def openapi_path(rule: str) -> str:
     """Flask's `/games/<uuid:game_id>` as OpenAPI writes it: `/games/{game_id}`."""
