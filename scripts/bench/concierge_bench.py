@@ -15,7 +15,6 @@ suggestions. Written to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -43,8 +42,7 @@ from backend.services.game_import import import_games
 from scripts.bench.accounts import organizer_token
 from scripts.bench.concierge_naive import naive_candidates
 from scripts.bench.databases import (
-    DEFAULT_FILE,
-    DEFAULT_POSTGRES,
+    catalog_on_postgresql_arguments,
     fresh_database,
     postgresql_version,
 )
@@ -104,15 +102,10 @@ def main() -> int:
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument(
-        "--server",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
-        help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
-    )
+    parser = catalog_on_postgresql_arguments(__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--naive-requests", type=int, default=20)
+    # The obvious way takes many seconds a request on the full catalog: a few show it.
+    parser.add_argument("--naive-requests", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--no-write", dest="write", action="store_false")
     return parser.parse_args()
