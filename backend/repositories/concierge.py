@@ -67,8 +67,8 @@ from backend.models import (
 _GAMES = Game.__table__
 _PLAYS = Play.__table__
 _PARTICIPANTS = PlayParticipant.__table__
-# What a row of the preferences' lists is: a favourite category's or tag's slug, or the id
-# of a refused game (as text: one column for all three).
+# What a row of the preferences' lists (or a game's labels) is: a favourite category's or
+# tag's slug, or a refused game's id.
 _CATEGORY, _TAG, _REFUSED = "category", "tag", "refused"
 
 

@@ -76,6 +76,7 @@ def main() -> int:
         for group, minutes in requests[:20]:  # warm-up: plans, caches, the pool
             _get(client, group, minutes)
         timings, statements, empty = [], [], 0
+        load = os.getloadavg()[0]
         for group, minutes in requests:
             with _statements() as sent:
                 started = time.perf_counter()
@@ -92,6 +93,7 @@ def main() -> int:
             agreed,
             statements,
             empty,
+            load,
             postgresql_version(Settings(database_url=arguments.server)),
         )
     print(body)
@@ -298,6 +300,7 @@ def _report(
     agreed: int,
     statements: list[int],
     empty: int,
+    load: float,
     database: str,
 ) -> str:
     median, p90, p99 = (_percentile(timings, share) for share in (0.5, 0.9, 0.99))
@@ -317,7 +320,8 @@ def _report(
 
 Command: `make bench-concierge` (`{command}`).
 
-Machine: {machine_description(database)}.
+Machine: {machine_description(database)}; load average {load:.1f} when the timing began
+(other work on the machine slows every figure alike).
 
 A fresh database with the full shared catalog ({games:,} games, through the importer),
 {PLAYERS} players with preferences, {OWNED} owned games and {CLUB_COPIES} club copies,
