@@ -15,6 +15,7 @@ suggestions. Written to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
