@@ -70,6 +70,11 @@ _PARTICIPANTS = PlayParticipant.__table__
 # What a row of the preferences' lists (or a game's labels) is: a favourite category's or
 # tag's slug, or a refused game's id.
 _CATEGORY, _TAG, _REFUSED = "category", "tag", "refused"
+# What a row of a game's history is about: a member, the group together, or the club.
+_MEMBER, _GROUP, _CLUB = "member", "group", "club"
+# Up to this many candidates, later statements name them by id; beyond, they repeat the
+# filters (PostgreSQL takes at most 65,535 parameters a statement, SQLite 32,766).
+MAX_LISTED_IDS = 1000
 
 
 class ConciergeRepository:
@@ -136,20 +141,31 @@ class ConciergeRepository:
         games = self.session.execute(_candidates(request, conditions)).all()
         if not games:
             return []
-        passing = select(_GAMES.c.id).where(*conditions)
+        game_ids = [game.id for game in games]
+        # The ids themselves while they are few (an index lookup each, where repeating the
+        # filters would scan the catalog again); beyond, the filters (see MAX_LISTED_IDS).
+        passing: Sequence[UUID] | Select[tuple[UUID]] = (
+            game_ids if len(game_ids) <= MAX_LISTED_IDS else select(_GAMES.c.id).where(*conditions)
+        )
         labels: dict[UUID, dict[str, set[Label]]] = {
-            game.id: {_CATEGORY: set(), _TAG: set()} for game in games
+            game_id: {_CATEGORY: set(), _TAG: set()} for game_id in game_ids
         }
         for game_id, kind, slug, name in self.session.execute(_labels(passing)):
             labels[game_id][kind].add(Label(slug, name))
         ratings: dict[UUID, dict[UUID, float]] = {}
         last_played: dict[UUID, dict[UUID, datetime]] = {}
-        for game_id, player_id, rating, played_at in self.session.execute(
-            _member_history(members, passing)
-        ):
-            if rating is not None:
-                ratings.setdefault(game_id, {})[player_id] = float(rating)
-            last_played.setdefault(game_id, {})[player_id] = played_at
+        club: dict[UUID, tuple[float | None, int]] = {}
+        together: dict[UUID, datetime] = {}
+        for row in self.session.execute(_history(members, passing)):
+            rating = None if row.rating is None else float(row.rating)
+            if row.kind == _MEMBER:
+                if rating is not None:
+                    ratings.setdefault(row.game_id, {})[row.player_id] = rating
+                last_played.setdefault(row.game_id, {})[row.player_id] = row.last_played
+            elif row.kind == _GROUP:
+                together[row.game_id] = row.last_played
+            else:
+                club[row.game_id] = (rating, row.plays)
         return [
             Candidate(
                 game_id=game.id,
@@ -163,11 +179,11 @@ class ConciergeRepository:
                 categories=frozenset(labels[game.id][_CATEGORY]),
                 tags=frozenset(labels[game.id][_TAG]),
                 available=bool(game.available),
-                club_rating=None if game.club_rating is None else float(game.club_rating),
-                club_plays=game.club_plays,
+                club_rating=club.get(game.id, (None, 0))[0],
+                club_plays=club.get(game.id, (None, 0))[1],
                 member_ratings=ratings.get(game.id, {}),
                 member_last_played=last_played.get(game.id, {}),
-                group_last_played=game.group_last_played,
+                group_last_played=together.get(game.id),
             )
             for game in games
         ]
@@ -218,6 +234,7 @@ def _sql_filters(request: Request) -> list[tuple[str, ColumnElement[bool]]]:
 
 
 def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The passing games' own columns, and whether the club or a member owns a copy."""
     members = [taste.player_id for taste in request.group]
     games = _GAMES.c
     # Correlated subqueries in the select list: evaluated only for the games that pass.
@@ -227,24 +244,6 @@ def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Sele
         .where(CollectionItem.game_id == games.id, CollectionItem.player_id.in_(members))
         .exists()
     )
-    club_plays = (
-        select(func.count()).select_from(_PLAYS).where(_PLAYS.c.game_id == games.id)
-    ).scalar_subquery()
-    club_rating = (
-        select(func.avg(_PARTICIPANTS.c.rating))
-        .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
-        .where(_PLAYS.c.game_id == games.id)
-    ).scalar_subquery()
-    members_in_play = (
-        select(func.count())
-        .select_from(_PARTICIPANTS)
-        .where(_PARTICIPANTS.c.play_id == _PLAYS.c.id, _PARTICIPANTS.c.player_id.in_(members))
-    ).scalar_subquery()
-    group_last_played = (
-        select(func.max(_PLAYS.c.played_at)).where(
-            _PLAYS.c.game_id == games.id, members_in_play * 2 > len(members)
-        )
-    ).scalar_subquery()
     return select(
         games.id,
         games.title,
@@ -255,13 +254,10 @@ def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Sele
         games.complexity,
         games.average_rating,
         case((copies | owned_by_member, 1), else_=0).label("available"),
-        club_plays.label("club_plays"),
-        club_rating.label("club_rating"),
-        group_last_played.label("group_last_played"),
     ).where(*conditions)
 
 
-def _labels(passing: Select[tuple[UUID]]) -> CompoundSelect[Any]:
+def _labels(passing: Sequence[UUID] | Select[tuple[UUID]]) -> CompoundSelect[Any]:
     """Each passing game's categories and tags: (game id, kind, slug, name)."""
     return union_all(
         select(game_categories.c.game_id, _kind(_CATEGORY), Category.slug, Category.name)
@@ -273,18 +269,52 @@ def _labels(passing: Select[tuple[UUID]]) -> CompoundSelect[Any]:
     )
 
 
-def _member_history(members: list[UUID], passing: Select[tuple[UUID]]) -> Select[Any]:
-    """Each member's average rating and latest play of each passing game they played."""
-    return (
+def _history(
+    members: list[UUID], passing: Sequence[UUID] | Select[tuple[UUID]]
+) -> CompoundSelect[Any]:
+    """The passing games' history, three kinds of rows (game_id, kind, player_id, rating,
+    plays, last_played): each member's average rating and latest play of each game they
+    played (`member`); the latest play of each game in which more than half of the group
+    took part (`group`); the club's average rating and number of plays of each (`club`)."""
+    plays, participants = _PLAYS.c, _PARTICIPANTS.c
+    with_participants = _PARTICIPANTS.join(_PLAYS, plays.id == participants.play_id)
+    together = (
+        select(participants.play_id)
+        .where(participants.player_id.in_(members))
+        .group_by(participants.play_id)
+        .having(func.count() * 2 > len(members))
+        .subquery()
+    )
+    return union_all(
+        # First: its typed columns type the UNION's (see _preference_lists).
         select(
-            _PLAYS.c.game_id,
-            _PARTICIPANTS.c.player_id,
-            func.avg(_PARTICIPANTS.c.rating),
-            func.max(_PLAYS.c.played_at),
+            plays.game_id,
+            _kind(_MEMBER).label("kind"),
+            participants.player_id,
+            func.avg(participants.rating).label("rating"),
+            func.count().label("plays"),
+            func.max(plays.played_at).label("last_played"),
         )
-        .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
-        .where(_PARTICIPANTS.c.player_id.in_(members), _PLAYS.c.game_id.in_(passing))
-        .group_by(_PLAYS.c.game_id, _PARTICIPANTS.c.player_id)
+        .select_from(with_participants)
+        .where(participants.player_id.in_(members), plays.game_id.in_(passing))
+        .group_by(plays.game_id, participants.player_id),
+        select(
+            plays.game_id, _kind(_GROUP), null(), null(), func.count(), func.max(plays.played_at)
+        )
+        .select_from(_PLAYS.join(together, together.c.play_id == plays.id))
+        .where(plays.game_id.in_(passing))
+        .group_by(plays.game_id),
+        select(
+            plays.game_id,
+            _kind(_CLUB),
+            null(),
+            func.avg(participants.rating),
+            func.count(plays.id.distinct()),
+            func.max(plays.played_at),
+        )
+        .select_from(_PLAYS.outerjoin(_PARTICIPANTS, plays.id == participants.play_id))
+        .where(plays.game_id.in_(passing))
+        .group_by(plays.game_id),
     )
 
 
