@@ -4,8 +4,9 @@ set-based statements whatever the group's and the catalog's size.
 - `tastes(player_ids)`: the members and their preferences, two statements.
 - `candidates(request)`: the games passing the filters SQL applies (every
   `COUNTABLE_FILTERS` one of backend/domain/concierge.py: on the shelf, the group's size,
-  the minutes, the category), with their labels, the club's ratings and each member's
-  history, three statements (one when none passes). Refusals and
+  the minutes, the category), then their labels, then their history (the members', the
+  group's together and the club's, aggregated in SQL), three statements (one when none
+  passes). Refusals and
   `exclude_played_within_days` are left to the domain: the refused games are a handful of
   rows, and the explanation naming who refuses them needs them.
 - `survivors(request)`: how many games pass each of those filters in turn, one statement,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.domain.concierge import Request, Suggestions, filters_passed, suggest
 from backend.domain.errors import NotFoundError
 from backend.domain.principal import SYSTEM
+from backend.repositories import concierge as concierge_repository
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.services import concierge
 from scripts.bench.concierge_naive import naive_candidates
@@ -245,9 +246,12 @@ def random_world(session_factory: sessionmaker[Session], seed: int) -> list[uuid
     return players
 
 
+@pytest.mark.parametrize("listed", [True, False], ids=["ids listed", "filters repeated"])
 def test_the_service_answers_what_the_ranking_answers_given_every_game(
-    session_factory: sessionmaker[Session],
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, listed: bool
 ) -> None:
+    if not listed:  # as for a request with more candidates than the statements list by id
+        monkeypatch.setattr(concierge_repository, "MAX_LISTED_IDS", 0)
     players = random_world(session_factory, seed=12)
     rng = random.Random(7)
     for _ in range(60):
