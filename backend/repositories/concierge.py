@@ -4,9 +4,9 @@ set-based statements whatever the group's and the catalog's size.
 - `tastes(player_ids)`: the members and their preferences, two statements.
 - `candidates(request)`: the games passing the filters SQL applies (every
   `COUNTABLE_FILTERS` one of backend/domain/concierge.py: on the shelf, the group's size,
-  the minutes, the category), then their labels, then their history (the members', the
-  group's together and the club's, aggregated in SQL), three statements (one when none
-  passes). Refusals and
+  the minutes, the category) with the club's plays and ratings, then their labels, then
+  their history with the group (each member's, and the group's together), aggregated in
+  SQL: three statements (one when none passes). Refusals and
   `exclude_played_within_days` are left to the domain: the refused games are a handful of
   rows, and the explanation naming who refuses them needs them.
 - `survivors(request)`: how many games pass each of those filters in turn, one statement,
@@ -71,8 +71,8 @@ _PARTICIPANTS = PlayParticipant.__table__
 # What a row of the preferences' lists (or a game's labels) is: a favourite category's or
 # tag's slug, or a refused game's id.
 _CATEGORY, _TAG, _REFUSED = "category", "tag", "refused"
-# What a row of a game's history is about: a member, the group together, or the club.
-_MEMBER, _GROUP, _CLUB = "member", "group", "club"
+# What a row of a game's history is about: a member, or the group together.
+_MEMBER, _GROUP = "member", "group"
 # Up to this many candidates, later statements name them by id; beyond, they repeat the
 # filters (PostgreSQL takes at most 65,535 parameters a statement, SQLite 32,766).
 MAX_LISTED_IDS = 1000
@@ -155,7 +155,6 @@ class ConciergeRepository:
             labels[game_id][kind].add(Label(slug, name))
         ratings: dict[UUID, dict[UUID, float]] = {}
         last_played: dict[UUID, dict[UUID, datetime]] = {}
-        club: dict[UUID, tuple[float | None, int]] = {}
         together: dict[UUID, datetime] = {}
         for row in self.session.execute(_history(members, passing)):
             rating = None if row.rating is None else float(row.rating)
@@ -163,10 +162,8 @@ class ConciergeRepository:
                 if rating is not None:
                     ratings.setdefault(row.game_id, {})[row.player_id] = rating
                 last_played.setdefault(row.game_id, {})[row.player_id] = row.last_played
-            elif row.kind == _GROUP:
-                together[row.game_id] = row.last_played
             else:
-                club[row.game_id] = (rating, row.plays)
+                together[row.game_id] = row.last_played
         return [
             Candidate(
                 game_id=game.id,
@@ -180,8 +177,8 @@ class ConciergeRepository:
                 categories=frozenset(labels[game.id][_CATEGORY]),
                 tags=frozenset(labels[game.id][_TAG]),
                 available=bool(game.available),
-                club_rating=club.get(game.id, (None, 0))[0],
-                club_plays=club.get(game.id, (None, 0))[1],
+                club_rating=None if game.club_rating is None else float(game.club_rating),
+                club_plays=game.club_plays,
                 member_ratings=ratings.get(game.id, {}),
                 member_last_played=last_played.get(game.id, {}),
                 group_last_played=together.get(game.id),
@@ -235,7 +232,8 @@ def _sql_filters(request: Request) -> list[tuple[str, ColumnElement[bool]]]:
 
 
 def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """The passing games' own columns, and whether the club or a member owns a copy."""
+    """The passing games' own columns, whether the club or a member owns a copy, and the
+    club's number of plays and average rating of each."""
     members = [taste.player_id for taste in request.group]
     games = _GAMES.c
     # Correlated subqueries in the select list: evaluated only for the games that pass.
@@ -245,6 +243,17 @@ def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Sele
         .where(CollectionItem.game_id == games.id, CollectionItem.player_id.in_(members))
         .exists()
     )
+    # The club's plays of each passing game, by index: a join of every play's participants
+    # would have PostgreSQL hash all of them (80,000 rows at the benchmark's 20,000 plays)
+    # where a few hundred are wanted.
+    club_plays = (
+        select(func.count()).select_from(_PLAYS).where(_PLAYS.c.game_id == games.id)
+    ).scalar_subquery()
+    club_rating = (
+        select(func.avg(_PARTICIPANTS.c.rating))
+        .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
+        .where(_PLAYS.c.game_id == games.id)
+    ).scalar_subquery()
     return select(
         games.id,
         games.title,
@@ -255,6 +264,8 @@ def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Sele
         games.complexity,
         games.average_rating,
         case((copies | owned_by_member, 1), else_=0).label("available"),
+        club_plays.label("club_plays"),
+        club_rating.label("club_rating"),
     ).where(*conditions)
 
 
@@ -273,10 +284,10 @@ def _labels(passing: Sequence[UUID] | Select[tuple[UUID]]) -> CompoundSelect[Any
 def _history(
     members: list[UUID], passing: Sequence[UUID] | Select[tuple[UUID]]
 ) -> CompoundSelect[Any]:
-    """The passing games' history, three kinds of rows (game_id, kind, player_id, rating,
-    plays, last_played): each member's average rating and latest play of each game they
-    played (`member`); the latest play of each game in which more than half of the group
-    took part (`group`); the club's average rating and number of plays of each (`club`)."""
+    """The passing games' history with this group, two kinds of rows (game_id, kind,
+    player_id, rating, plays, last_played): each member's average rating and latest play of
+    each game they played (`member`); the latest play of each game in which more than half
+    of the group took part (`group`)."""
     plays, participants = _PLAYS.c, _PARTICIPANTS.c
     with_participants = _PARTICIPANTS.join(_PLAYS, plays.id == participants.play_id)
     together = (
@@ -303,17 +314,6 @@ def _history(
             plays.game_id, _kind(_GROUP), null(), null(), func.count(), func.max(plays.played_at)
         )
         .select_from(_PLAYS.join(together, together.c.play_id == plays.id))
-        .where(plays.game_id.in_(passing))
-        .group_by(plays.game_id),
-        select(
-            plays.game_id,
-            _kind(_CLUB),
-            null(),
-            func.avg(participants.rating),
-            func.count(plays.id.distinct()),
-            func.max(plays.played_at),
-        )
-        .select_from(_PLAYS.outerjoin(_PARTICIPANTS, plays.id == participants.play_id))
         .where(plays.game_id.in_(passing))
         .group_by(plays.game_id),
     )
