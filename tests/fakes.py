@@ -15,6 +15,13 @@ from typing import Any, Self, cast
 from backend.db.locks import LockHeld
 from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
+from backend.domain.concierge import (
+    Candidate,
+    PlayerTaste,
+    Request,
+    countable_filters,
+    filters_passed,
+)
 from backend.domain.errors import (
     BrokenReferenceError,
     DuplicateError,
@@ -782,6 +789,7 @@ class FakeUnitOfWork:
         self.api_tokens = FakeApiTokenRepository(self.users)
         self.audit_log = FakeAuditLogRepository()
         self.sign_in_throttles = FakeSignInThrottleRepository()
+        self.concierge = FakeConciergeRepository()
         for game in games:
             self.games.add(game)
         self.commits = 0
@@ -895,3 +903,29 @@ class RecordingSession:
 
     def close(self) -> None:
         self.calls.append("close")
+
+
+class FakeConciergeRepository:
+    """The group's tastes and a catalog of candidates, kept as the domain's values; the
+    countable filters applied as the database applies them."""
+
+    def __init__(self) -> None:
+        self.players: dict[uuid.UUID, PlayerTaste] = {}
+        self.catalog: list[Candidate] = []
+
+    def tastes(self, player_ids: Sequence[uuid.UUID]) -> list[PlayerTaste]:
+        missing = [str(player_id) for player_id in player_ids if player_id not in self.players]
+        if missing:
+            raise NotFoundError("player" if len(missing) == 1 else "players", ", ".join(missing))
+        return [self.players[player_id] for player_id in player_ids]
+
+    def candidates(self, request: Request) -> list[Candidate]:
+        needed = countable_filters(request)
+        return [game for game in self.catalog if filters_passed(request, game) >= needed]
+
+    def survivors(self, request: Request) -> list[int]:
+        passed = [filters_passed(request, game) for game in self.catalog]
+        return [
+            sum(count >= index for count in passed)
+            for index in range(countable_filters(request) + 1)
+        ]

@@ -14,6 +14,7 @@ from backend.api import access, metrics, request_context, uow
 from backend.api.access import OPEN, declare
 from backend.api.audit.routes import blp as audit_blueprint
 from backend.api.auth.routes import blp as auth_blueprint
+from backend.api.concierge.routes import blp as concierge_blueprint
 from backend.api.extensions import Api
 from backend.api.games.routes import blp as games_blueprint
 from backend.api.health import blp as health_blueprint
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> Api:
     api.register_blueprint(players_blueprint)
     api.register_blueprint(shelf_blueprint)
     api.register_blueprint(plays_blueprint)
+    api.register_blueprint(concierge_blueprint)
     api.register_blueprint(auth_blueprint)
     api.register_blueprint(users_blueprint)
     api.register_blueprint(audit_blueprint)

@@ -30,7 +30,10 @@ lifts a game.
   group's size is the same for every candidate of one request.
 
 `suggest(request, candidates)` is a pure function: the service loads the group's tastes and
-the candidate games, with their ratings and play history, and this module decides.
+the candidate games, with their ratings and play history, and this module decides. A
+database may apply the leading filters itself (`COUNTABLE_FILTERS`: their explanations need
+no games); when it leaves nothing, `explain_empty(request, survivors)` gives the same
+explanation from how many games survived each of them.
 
 Hard filters, in this order (an empty answer names the first one that left nothing):
 
@@ -205,8 +208,8 @@ def suggest(request: Request, candidates: Iterable[Candidate]) -> Suggestions:
     _check(request)
     remaining = list(candidates)
     if not remaining:
-        return Suggestions((), "there are no games to choose from")
-    for keep, explain in _filters(request):
+        return Suggestions((), NO_GAMES)
+    for _, keep, explain in _filters(request):
         kept = [candidate for candidate in remaining if keep(candidate)]
         if not kept:
             return Suggestions((), explain(remaining))
@@ -217,14 +220,62 @@ def suggest(request: Request, candidates: Iterable[Candidate]) -> Suggestions:
 
 def passes_filters(request: Request, candidate: Candidate) -> bool:
     """Whether a game passes every hard filter of the request."""
-    return all(keep(candidate) for keep, _ in _filters(request))
+    return all(keep(candidate) for _, keep, _ in _filters(request))
+
+
+def filters_passed(request: Request, candidate: Candidate) -> int:
+    """How many of the request's filters, in order, the game passes before one refuses it."""
+    passed = 0
+    for _, keep, _ in _filters(request):
+        if not keep(candidate):
+            break
+        passed += 1
+    return passed
+
+
+def countable_filters(request: Request) -> int:
+    """How many of the request's filters, from the first, are countable."""
+    names = filter_names(request)
+    return next(
+        (index for index, name in enumerate(names) if name not in COUNTABLE_FILTERS), len(names)
+    )
+
+
+def filter_names(request: Request) -> list[str]:
+    """The request's hard filters, in the order they apply."""
+    return [name for name, _, _ in _filters(request)]
+
+
+# The filters whose explanation needs no games: a database applying them may report how
+# many games survived each instead of the games. They come first in every request.
+COUNTABLE_FILTERS = frozenset({"available", "players", "minutes", "category"})
+
+
+def explain_empty(request: Request, survivors: Sequence[int]) -> str | None:
+    """The explanation `suggest` gives, from counts: `survivors[0]` is the number of games,
+    `survivors[i]` how many pass the first i filters (`filter_names`), all of them
+    countable. None when the last count is not 0 (a later filter must decide)."""
+    _check(request)
+    filters = _filters(request)
+    if len(survivors) > len(filters) + 1 or any(
+        name not in COUNTABLE_FILTERS for name, _, _ in filters[: len(survivors) - 1]
+    ):
+        raise ValueError("counts are only given for the leading countable filters")
+    if not survivors or survivors[0] == 0:
+        return NO_GAMES
+    for (_, _, explain), count in zip(filters, survivors[1:], strict=False):
+        if count == 0:
+            return explain([])
+    return None
 
 
 # Filters ------------------------------------------------------------------------------
 
 
-# Whether a game passes, and why nothing did, given the games that reached the filter.
-Filter = tuple[Callable[[Candidate], bool], Callable[[list[Candidate]], str]]
+NO_GAMES = "there are no games to choose from"
+# A filter's name, whether a game passes, and why nothing did, given the games that
+# reached the filter.
+Filter = tuple[str, Callable[[Candidate], bool], Callable[[list[Candidate]], str]]
 
 
 def _check(request: Request) -> None:
@@ -251,23 +302,29 @@ def _filters(request: Request) -> list[Filter]:
     if request.available_only:
         found.append(
             (
+                "available",
                 lambda c: c.available,
                 lambda _: "no game is on the club's shelf or owned by any of you",
             )
         )
-    found.append((lambda c: c.plays(size), lambda _: f"no game{where} plays {size}"))
+    found.append(("players", lambda c: c.plays(size), lambda _: f"no game{where} plays {size}"))
 
     def fits_time(candidate: Candidate) -> bool:
         minutes = candidate.play_minutes
         return minutes is not None and minutes <= request.minutes
 
     found.append(
-        (fits_time, lambda _: f"nothing for {_players(size)} fits in {request.minutes} minutes")
+        (
+            "minutes",
+            fits_time,
+            lambda _: f"nothing for {_players(size)} fits in {request.minutes} minutes",
+        )
     )
     category = request.category
     if category is not None:
         found.append(
             (
+                "category",
                 lambda c: any(label.slug == category for label in c.categories),
                 lambda _: f'nothing that fits is in the category "{category}"',
             )
@@ -282,6 +339,7 @@ def _filters(request: Request) -> list[Filter]:
 
     found.append(
         (
+            "refused",
             lambda c: c.game_id not in refused,
             lambda games: f"everything that fits is refused by {refusers(games)}",
         )
@@ -295,6 +353,7 @@ def _filters(request: Request) -> list[Filter]:
 
         found.append(
             (
+                "recent",
                 not_recent,
                 lambda _: f"everything that fits was played by this group in the last {days} days",
             )

@@ -301,7 +301,7 @@ _PLAYS = Play.__table__
 _PARTICIPANTS = PlayParticipant.__table__
 # How often the club played each game read, and how its players rated it: correlated
 # subqueries in the statement that reads the games, so they cost no statement of their own.
-_CLUB_PLAYS = (
+CLUB_PLAYS = (
     select(func.count())
     .select_from(_PLAYS)
     .where(_PLAYS.c.game_id == _GAMES.c.id)
@@ -309,7 +309,7 @@ _CLUB_PLAYS = (
     .scalar_subquery()
     .label("club_plays")
 )
-_CLUB_RATING = (
+CLUB_RATING = (
     # Averaged as a double: MariaDB would round a DECIMAL average to four places.
     select(func.avg(Cast(_PARTICIPANTS.c.rating, Double)))
     .select_from(_PARTICIPANTS.join(_PLAYS, _PLAYS.c.id == _PARTICIPANTS.c.play_id))
@@ -321,8 +321,8 @@ _CLUB_RATING = (
 _GAME_WITH_CATEGORIES = (
     select(
         *_GAME_COLUMNS,
-        _CLUB_PLAYS,
-        _CLUB_RATING,
+        CLUB_PLAYS,
+        CLUB_RATING,
         _CATEGORIES.c.id.label("category_id"),
         _CATEGORIES.c.name.label("category_name"),
         _CATEGORIES.c.slug.label("category_slug"),
@@ -357,7 +357,7 @@ def _page_statement(sort: SortKey, descending: bool, dialect_name: str) -> Selec
     else:
         order = [ordered.nulls_last(), _GAMES.c.title, _GAMES.c.id]
     return (
-        select(*_GAME_COLUMNS, _CLUB_PLAYS, _CLUB_RATING)
+        select(*_GAME_COLUMNS, CLUB_PLAYS, CLUB_RATING)
         .order_by(*order)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))

@@ -30,6 +30,7 @@ from backend.models import Base
 from backend.models.audit import AuditContext
 from backend.repositories.audit import AUDIT_CONTEXT_KEY, record_changes
 from backend.repositories.audit_log import AuditLogRepository
+from backend.repositories.concierge import ConciergeRepository
 from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
@@ -117,6 +118,7 @@ class SqlAlchemyUnitOfWork:
     sign_in_throttles = Registered(SignInThrottleRepository)
     game_copies = Registered(GameCopyRepository)
     collection_items = Registered(CollectionItemRepository)
+    concierge = Registered(ConciergeRepository)
 
     session: Session
 

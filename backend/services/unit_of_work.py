@@ -17,6 +17,7 @@ from uuid import UUID
 
 from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
+from backend.domain.concierge import Candidate, PlayerTaste, Request
 from backend.domain.labels import LabelKind
 from backend.domain.versions import BulkUpdate
 from backend.models import (
@@ -347,6 +348,22 @@ class SignInThrottleStore(Protocol):
         ...
 
 
+class ConciergeStore(Protocol):
+    """What the concierge reads: the group's tastes and the games that might suit it."""
+
+    def tastes(self, player_ids: Sequence[UUID]) -> list[PlayerTaste]:
+        """Each player's taste, in the order given; NotFoundError naming unknown ids."""
+        ...
+
+    def candidates(self, request: Request) -> list[Candidate]:
+        """The games passing the request's countable filters, with their history."""
+        ...
+
+    def survivors(self, request: Request) -> list[int]:
+        """How many games there are, then how many pass each countable filter in turn."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of work: leaving it rolls back whatever was not committed."""
 
@@ -379,6 +396,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sign_in_throttles(self) -> SignInThrottleStore: ...
+
+    @property
+    def concierge(self) -> ConciergeStore: ...
 
     def labels(self, kind: LabelKind) -> LabelStore[Any]:
         """The labels of one kind."""

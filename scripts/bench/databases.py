@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,3 +64,16 @@ def postgresql_version(settings: Settings) -> str:
             return f"PostgreSQL {str(connection.scalar(text('SHOW server_version'))).split()[0]}"
     finally:
         engine.dispose()
+
+
+def catalog_on_postgresql_arguments(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's parser with the two arguments the catalog benchmarks share: the
+    export to load (--file) and the PostgreSQL server to create databases on (--server)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
+        help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
+    )
+    return parser

@@ -11,7 +11,6 @@ The median round is reported and written to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -35,8 +34,7 @@ from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork, make_session
 from backend.services.bgg_export import GameRow, read_export
 from backend.services.game_import import DEFAULT_BATCH_SIZE, IMPORTED_TABLES, import_games
 from scripts.bench.databases import (
-    DEFAULT_FILE,
-    DEFAULT_POSTGRES,
+    catalog_on_postgresql_arguments,
     fresh_database,
     postgresql_version,
 )
@@ -84,13 +82,7 @@ def main() -> int:
 
 
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument(
-        "--server",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
-        help="a PostgreSQL server where databases may be created (BENCH_POSTGRES_URL)",
-    )
+    parser = catalog_on_postgresql_arguments(__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--no-write", dest="write", action="store_false")

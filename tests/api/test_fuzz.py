@@ -218,6 +218,18 @@ def played_outside_the_years_kept(case: schemathesis.Case) -> bool:
         return True
 
 
+def names_a_player_twice(case: schemathesis.Case) -> bool:
+    """A positive case of the concierge whose `players` repeats an id, which the spec's
+    description refuses (422): a pattern cannot say "each once"."""
+    players = (case.query or {}).get("players")
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return False
+    if not isinstance(players, str):
+        return False
+    ids = [part.lower() for part in players.split(",")]
+    return len(set(ids)) != len(ids)
+
+
 def describe(case_id: str, recorder: Any, check: str) -> str:
     interaction = recorder.interactions.get(case_id)
     response = interaction.response if interaction is not None else None
@@ -233,6 +245,7 @@ def taught_the_rules_stated_in_words(_context: Any, case: schemathesis.Case) -> 
         breaks_a_rule_stated_in_words(case)
         or period_ends_before_it_starts(case)
         or played_outside_the_years_kept(case)
+        or names_a_player_twice(case)
     )
 
 

@@ -18,7 +18,15 @@ from backend.api.access import access_of
 from backend.domain.accounts import Role
 from backend.domain.permissions import Permission
 from backend.state import app_state
-from tests.api.world import VALID_BODIES, World, current_etag, fill, make_world, openapi_path
+from tests.api.world import (
+    VALID_BODIES,
+    VALID_QUERIES,
+    World,
+    current_etag,
+    fill,
+    make_world,
+    openapi_path,
+)
 from tests.conftest import AccountMaker, settings_for
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -106,7 +114,9 @@ def call(
         etag = current_etag(http, world, path)
         if etag is not None:
             headers["If-Match"] = etag
-    return http.open(path, method=route.method, json=body, headers=headers)
+    make_query = VALID_QUERIES.get(openapi_path(route.rule))
+    query = make_query(world) if valid and make_query is not None else None
+    return http.open(path, method=route.method, json=body, headers=headers, query_string=query)
 
 
 def refused_with_401(response: TestResponse, *, token_sent: bool) -> str | None:

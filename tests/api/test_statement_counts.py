@@ -29,6 +29,7 @@ from tests.accounts import Account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
+from tests.shelf_and_plays import World
 
 PLAYS = "/api/v1/plays"
 PLAYERS = "/api/v1/players"
@@ -358,3 +359,29 @@ def test_players_with_their_play_counts_cost_no_statement_more(
     assert [player["play_count"] for player in response.json] == [120] * page_size
     # The token's lookup, the count and the page.
     assert len(statements) == 3, statements
+
+
+@pytest.mark.parametrize(("group_size", "catalog_size"), [(1, 5), (8, 5), (1, 200), (8, 200)])
+def test_a_suggestion_request_costs_at_most_five_statements(
+    client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    clean_database: None,
+    group_size: int,
+    catalog_size: int,
+) -> None:
+    world = World(session_factory)
+    members = [world.player(f"P{number}", favourite_tags=["Dice"]) for number in range(group_size)]
+    for number in range(catalog_size):
+        game_id = world.game(
+            f"G{number}", min_players=1, max_players=10, categories=["Family"], tags=["Dice"]
+        )
+        world.owns(members[number % group_size], game_id)
+        world.play(game_id, datetime.now(UTC), dict.fromkeys(members, 7))
+    world.commit()
+    query = {"players": ",".join(map(str, members)), "minutes": 120, "limit": 50}
+    with recorded_statements() as statements:
+        response = client.get("/api/v1/concierge/suggestions", query_string=query)
+    assert response.status_code == 200, response.json
+    assert len(response.json["items"]) == min(50, catalog_size)
+    suggesting = [sql for sql in statements if sql not in token_statements(statements)]
+    assert len(suggesting) <= 5, suggesting

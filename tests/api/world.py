@@ -184,6 +184,14 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("patch", "/api/v1/plays/{play_id}"): lambda _world: {"note": _unique("Note")},
 }
 
+# A valid query for each read that needs one, by OpenAPI path.
+VALID_QUERIES: dict[str, Callable[[World], dict[str, Any]]] = {
+    "/api/v1/concierge/suggestions": lambda world: {
+        "players": world.member_player(),
+        "minutes": 60,
+    },
+}
+
 
 def openapi_path(rule: str) -> str:
     """Flask's `/games/<uuid:game_id>` as OpenAPI writes it: `/games/{game_id}`."""

@@ -1,0 +1,1 @@
+"""The concierge resource: which games fit a group tonight."""
