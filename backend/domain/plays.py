@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from backend.domain.moments import YEARS_KEPT
 from backend.domain.rules import Range, RowRules
 
 PLAY_NOTE_MAX_LENGTH = 500
@@ -24,9 +25,8 @@ PARTICIPANT_RULES = RowRules(
     },
 )
 
-# When a play can have happened: every database stores these instants (MariaDB's DATETIME
-# starts at year 1000), and converting them to UTC never leaves Python's calendar.
-PLAYED_AT_YEARS = Range(1900, 9000)
+# When a play can have happened: the years the system keeps.
+PLAYED_AT_YEARS = YEARS_KEPT
 PLAYED_AT_MESSAGE = (
     f"Must be a time with its UTC offset, in the years {PLAYED_AT_YEARS.low} to "
     f"{PLAYED_AT_YEARS.high}."
@@ -40,18 +40,6 @@ def played_at_problem(played_at: datetime) -> str | None:
     if not PLAYED_AT_YEARS.low <= played_at.year <= PLAYED_AT_YEARS.high:
         return PLAYED_AT_MESSAGE
     return None
-
-
-def clamped_to_years_kept(moment: datetime) -> datetime:
-    """A bound of a period of plays, moved into the years a play can have happened: no
-    play is outside them, so the period selects the same plays, and the bound converts to
-    UTC (year 1 or 9999 may not) and fits every database. A year to spare each side: a
-    play's local year is within them, its UTC instant up to a day beyond."""
-    if moment.year < PLAYED_AT_YEARS.low:
-        return datetime(PLAYED_AT_YEARS.low - 1, 1, 1, tzinfo=UTC)
-    if moment.year > PLAYED_AT_YEARS.high:
-        return datetime(PLAYED_AT_YEARS.high + 1, 12, 31, tzinfo=UTC)
-    return moment
 
 
 def duplicate_players(player_ids: Sequence[object]) -> list[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain.audit import AuditQuery
+from backend.domain.moments import clamped_to_years_kept
 from backend.models import AuditLog
 from backend.repositories.base import Page, Repository
 
@@ -27,7 +28,7 @@ class AuditLogRepository(Repository[AuditLog]):
         if query.action is not None:
             conditions.append(AuditLog.action == query.action)
         if query.since is not None:
-            conditions.append(AuditLog.occurred_at >= query.since)
+            conditions.append(AuditLog.occurred_at >= clamped_to_years_kept(query.since))
         if query.until is not None:
-            conditions.append(AuditLog.occurred_at < query.until)
+            conditions.append(AuditLog.occurred_at < clamped_to_years_kept(query.until))
         return self.list(where=conditions, page=page, page_size=page_size)

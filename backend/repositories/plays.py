@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.db.bulk import is_one_of_parameter
 from backend.domain.errors import NotFoundError
-from backend.domain.plays import clamped_to_years_kept
+from backend.domain.moments import clamped_to_years_kept
 from backend.models import Category, Game, Play, Player, PlayParticipant, game_categories
 from backend.repositories.base import Page, Repository
 

@@ -314,6 +314,21 @@ def test_deactivating_stops_the_tokens_at_once_and_reactivating_brings_none_back
     assert anonymous_client.get(ME, headers=bearer(fresh.json["token"])).status_code == 200
 
 
+@pytest.mark.parametrize("value", [0, 1, "false", "true", None])
+def test_is_active_is_a_json_boolean(
+    anonymous_client: FlaskClient, admin: Account, accounts: AccountMaker, value: object
+) -> None:
+    member = accounts(Role.MEMBER)
+    path = f"{USERS}/{member.user_id}"
+    etag = anonymous_client.get(path, headers=admin.headers).headers["ETag"]
+    refused = anonymous_client.patch(
+        path, json={"is_active": value}, headers={**admin.headers, "If-Match": etag}
+    )
+    assert refused.status_code == 422, refused.json
+    assert "is_active" in refused.json["errors"]["json"]
+    assert anonymous_client.get(path, headers=admin.headers).headers["ETag"] == etag
+
+
 def test_a_deactivated_users_token_stops_even_when_set_inactive_behind_the_apis_back(
     anonymous_client: FlaskClient, session_factory: sessionmaker[Session], accounts: AccountMaker
 ) -> None:

@@ -105,6 +105,30 @@ def test_the_audit_trail_filters_by_entity_actor_action_and_time(
 
 
 @pytest.mark.parametrize(
+    ("filters", "everything"),
+    [
+        ({"since": "0001-01-01T00:00:00+01:00"}, True),
+        ({"since": "9999-12-31T23:59:59-01:00"}, False),
+        ({"until": "0001-01-01T00:00:00+01:00"}, False),
+        ({"until": "9999-12-31T23:59:59-01:00"}, True),
+    ],
+)
+def test_a_period_bound_at_the_ends_of_the_calendar_is_answered(
+    client: FlaskClient,
+    anonymous_client: FlaskClient,
+    admin: Account,
+    filters: dict[str, str],
+    everything: bool,
+) -> None:
+    """Year 1 or 9999 with an offset does not convert to UTC: such a bound was a 500. It
+    stands for "long before" or "long after" any entry, and selects accordingly."""
+    create_game(client, title="Azul")
+    answer = anonymous_client.get(AUDIT, query_string=filters, headers=admin.headers)
+    assert answer.status_code == 200, answer.json
+    assert bool(answer.json) is everything
+
+
+@pytest.mark.parametrize(
     "filters",
     [
         {"entity_type": "no_such_table"},

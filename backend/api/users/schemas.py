@@ -10,6 +10,7 @@ from backend.api.schemas import (
     NO_NUL_PATTERN,
     NOT_BLANK_PATTERN,
     AuditedOut,
+    Flag,
     ListArguments,
     Schema,
     Text,
@@ -115,7 +116,7 @@ class UserPatch(Schema):
 
     display_name = display_name_field()
     role = role_field()
-    is_active = fields.Boolean(
+    is_active = Flag(
         metadata={"description": "false deactivates (its tokens stop working at once)."}
     )
 
