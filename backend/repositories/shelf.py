@@ -14,10 +14,9 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
-    exists,
     func,
-    or_,
     select,
+    union,
 )
 
 from backend.domain.errors import NotFoundError
@@ -31,16 +30,18 @@ _ITEMS = CollectionItem.__table__
 
 def available_to(player_ids: Collection[UUID]) -> ColumnElement[bool]:
     """Whether the game of the enclosing statement's `games.id` is at hand for a group of
-    these players: the club owns a copy of it, or one of them does. EXISTS clauses, each
-    served by an index that starts with game_id, for a WHERE over games:
-    `select(games.c.id).where(available_to(group))`. No players: the club's copies only."""
-    club_owns = exists().where(_COPIES.c.game_id == _GAMES.c.id)
-    if not player_ids:
-        return club_owns
-    a_member_owns = exists().where(
-        _ITEMS.c.game_id == _GAMES.c.id, _ITEMS.c.player_id.in_(set(player_ids))
-    )
-    return or_(club_owns, a_member_owns)
+    these players: the club owns a copy of it, or one of them does. For a WHERE over games:
+    `select(games.c.id).where(available_to(group))`. No players: the club's copies only.
+
+    An IN over one uncorrelated set (the shelf's few hundred game ids), which the database
+    builds once and probes per game: EXISTS clauses joined by OR are run game by game (on
+    PostgreSQL, two index probes for each of 20,000 games: the concierge's benchmark went
+    from 45 to 370 ms a request)."""
+    at_hand = select(_COPIES.c.game_id)
+    if player_ids:
+        owned = select(_ITEMS.c.game_id).where(_ITEMS.c.player_id.in_(set(player_ids)))
+        return _GAMES.c.id.in_(union(at_hand, owned))
+    return _GAMES.c.id.in_(at_hand)
 
 
 class CopyView(TypedDict):
