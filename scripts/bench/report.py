@@ -39,16 +39,28 @@ def machine_description(database_version: str) -> str:
 
 
 def git_revision() -> str:
+    """The commit measured, and whether the tree held changes beyond it (other than this
+    file's own figures), so a figure is never credited to a commit that lacks its code."""
     try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=BENCHMARKS_FILE.parent,
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short", "HEAD")
+        changed = [
+            line
+            for line in _git("status", "--porcelain", "--untracked-files=no").splitlines()
+            if not line.endswith(BENCHMARKS_FILE.name)
+        ]
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{commit} with uncommitted changes" if changed else commit
+
+
+def _git(*arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=BENCHMARKS_FILE.parent,
+    ).stdout.strip()
 
 
 def write_section(name: str, body: str) -> None:
