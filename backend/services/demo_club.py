@@ -72,6 +72,7 @@ DEMO_PLAYERS = (
 )
 
 # Each game on the club's shelf, with a note per copy (None: nothing to say about it).
+# Dixit is not there yet: docs/game-night.md buys it.
 DEMO_SHELF: dict[str, tuple[str | None, ...]] = {
     "Catan": (None,),
     "Carcassonne": ("missing 2 meeples",),
@@ -85,7 +86,6 @@ DEMO_SHELF: dict[str, tuple[str | None, ...]] = {
     "Splendor": (None,),
     "Kingdomino": (None,),
     "Sushi Go!": (None,),
-    "Dixit": (None,),
     "Hanabi": (None,),
 }
 

@@ -51,6 +51,16 @@ def test_seed_demo_makes_the_demo_club_once(app: Flask, client: FlaskClient) -> 
         str(note) for note in DEMO_SHELF["Codenames"]
     )
 
+    # The concierge has something to say for the demo group, from the demo's own plays.
+    group = ",".join(str(players[name]["id"]) for name in ("Ana", "Ben", "Chloé", "Emma"))
+    answer = client.get(
+        "/api/v1/concierge/suggestions", query_string={"players": group, "minutes": 90}
+    ).json
+    assert answer["explanation"] is None and len(answer["items"]) >= 3
+    reasons = [reason for item in answer["items"] for reason in item["reasons"]]
+    assert any("rated it 8 or more" in reason for reason in reasons), reasons
+    assert any("played it" in reason for reason in reasons), reasons
+
     second = app.test_cli_runner().invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert "no demo club added" in second.output
