@@ -8,44 +8,24 @@ import json
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 
-from backend.domain.accounts import Role
 from backend.models import AuditLog, Play, PlayParticipant
 from backend.repositories.players import PlayerRepository
 from backend.repositories.plays import PlayRepository
 from tests.accounts import Account
 from tests.api.helpers import GAMES, create_game
-from tests.conftest import AccountMaker
 
 PLAYS = "/api/v1/plays"
 PLAYERS = "/api/v1/players"
 
 
 @pytest.fixture
-def http(app: Flask) -> FlaskClient:
-    """A client that sends no credentials of its own: each call names its caller."""
-    return app.test_client()
-
-
-@pytest.fixture
-def people(accounts: AccountMaker) -> dict[str, Account]:
-    """A member who plays, another member who does not, an organizer and an admin."""
-    return {
-        "player": accounts(Role.MEMBER),
-        "member": accounts(Role.MEMBER),
-        "organizer": accounts(Role.ORGANIZER),
-        "admin": accounts(Role.ADMIN),
-    }
-
-
-@pytest.fixture
 def table(client: FlaskClient, http: FlaskClient, people: dict[str, Account]) -> dict[str, Any]:
     """A game, the playing member's own player, the other member's, and a guest."""
     game, _ = create_game(client, title="Azul")
-    own = http.post(PLAYERS, json={"display_name": "Ana"}, headers=people["player"].headers)
+    own = http.post(PLAYERS, json={"display_name": "Ana"}, headers=people["owner"].headers)
     other = http.post(PLAYERS, json={"display_name": "Bo"}, headers=people["member"].headers)
     guest = client.post(PLAYERS, json={"display_name": "Cy"})
     assert {own.status_code, other.status_code, guest.status_code} == {201}
@@ -96,14 +76,14 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 def test_a_member_records_a_play_they_take_part_in(
     http: FlaskClient, people: dict[str, Account], table: dict[str, Any]
 ) -> None:
-    response = http.post(PLAYS, json=play_body(table), headers=people["player"].headers)
+    response = http.post(PLAYS, json=play_body(table), headers=people["owner"].headers)
     assert response.status_code == 201, response.json
     play = response.json
     assert response.headers["Location"].endswith(f"{PLAYS}/{play['id']}")
     assert response.headers["ETag"] == '"1"'
     assert play["game"] == {"id": table["game"], "title": "Azul"}
     assert play["played_at"] == "2026-11-20T18:30:00+00:00"
-    assert play["created_by"] == people["player"].actor
+    assert play["created_by"] == people["owner"].actor
     assert [
         (p["display_name"], p["score"], p["is_winner"], p["rating"]) for p in play["participants"]
     ] == [
@@ -119,7 +99,7 @@ def test_a_member_may_not_record_a_play_without_them(
 ) -> None:
     before = counts(engine)
     body = play_body(table, "other", "guest")
-    response = http.post(PLAYS, json=body, headers=people["player"].headers)
+    response = http.post(PLAYS, json=body, headers=people["owner"].headers)
     assert response.status_code == 403, response.json
     # A member without a player of their own is no participant of anything either.
     assert counts(engine) == before
@@ -135,7 +115,7 @@ def test_organizers_and_admins_record_any_play(
 def test_plays_are_for_signed_in_users_only(
     http: FlaskClient, people: dict[str, Account], table: dict[str, Any]
 ) -> None:
-    play = record(http, people["player"], play_body(table))
+    play = record(http, people["owner"], play_body(table))
     for path in (
         PLAYS,
         f"{PLAYS}/{play['id']}",
@@ -149,7 +129,7 @@ def test_plays_are_for_signed_in_users_only(
 
 @pytest.mark.parametrize(
     ("editor", "allowed"),
-    [("player", True), ("member", False), ("organizer", True), ("admin", True)],
+    [("owner", True), ("member", False), ("organizer", True), ("admin", True)],
 )
 def test_a_participant_an_organizer_or_an_admin_changes_and_removes_a_play(
     http: FlaskClient,
@@ -175,9 +155,9 @@ def test_a_participant_an_organizer_or_an_admin_changes_and_removes_a_play(
 def test_changing_participants_replaces_them_moves_the_version_and_is_audited(
     http: FlaskClient, people: dict[str, Account], table: dict[str, Any]
 ) -> None:
-    play = record(http, people["player"], play_body(table))
+    play = record(http, people["owner"], play_body(table))
     path = f"{PLAYS}/{play['id']}"
-    headers = with_etag(http, people["player"], path)
+    headers = with_etag(http, people["owner"], path)
     participants = [
         {"player_id": table["own"], "score": 10, "is_winner": False, "rating": 8},
         {"player_id": table["other"], "score": 30, "is_winner": True, "rating": 9},
@@ -202,9 +182,9 @@ def test_changing_participants_replaces_them_moves_the_version_and_is_audited(
     # A stale ETag is 412 and changes nothing; none at all is 428.
     stale = http.patch(path, json={"note": "late"}, headers=headers)
     assert stale.status_code == 412
-    assert http.patch(path, json={"note": "x"}, headers=people["player"].headers).status_code == 428
-    assert http.delete(path, headers=people["player"].headers).status_code == 428
-    assert http.get(path, headers=people["player"].headers).json["note"] is None
+    assert http.patch(path, json={"note": "x"}, headers=people["owner"].headers).status_code == 428
+    assert http.delete(path, headers=people["owner"].headers).status_code == 428
+    assert http.get(path, headers=people["owner"].headers).json["note"] is None
 
 
 @pytest.mark.parametrize(
