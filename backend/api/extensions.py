@@ -305,6 +305,20 @@ class Blueprint(flask_smorest.Blueprint):
         decorator: Callable[[F], F] = self.doc(responses={status: {"links": wanted}})
         return decorator
 
+    def documents_a_link_to_add(
+        self, status: int, collection_path: str, parameter: str, name: str, description: str
+    ) -> Callable[[F], F]:
+        """Document, as an OpenAPI link on a response carrying one entity, that a client can
+        add an item under it next (a game's copies): the entity's id fills `parameter`."""
+        pointer = "#/paths/" + collection_path.replace("~", "~0").replace("/", "~1") + "/post"
+        link = {
+            "operationRef": pointer,
+            "parameters": {parameter: "$response.body#/id"},
+            "description": description,
+        }
+        decorator: Callable[[F], F] = self.doc(responses={status: {"links": {name: link}}})
+        return decorator
+
     def creates(
         self,
         body: type[ma.Schema],

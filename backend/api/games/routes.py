@@ -26,6 +26,8 @@ from backend.services import catalog
 
 blp = Blueprint("games", __name__, url_prefix="/api/v1/games", description="The game catalog.")
 GAME_PATH = "/api/v1/games/{game_id}"
+# The club's copies of a game (backend/api/shelf): a game's answers link to adding one.
+COPIES_PATH = GAME_PATH + "/copies"
 
 
 def view_version(game: GameView) -> VersionTag:
@@ -73,6 +75,9 @@ class Games(MethodView):
 
     @blp.requires(Permission.EDIT_CATALOG)
     @blp.creates(GameCreate, GameOut, GAME_PATH, "game_id")
+    @blp.documents_a_link_to_add(
+        201, COPIES_PATH, "game_id", "add_copy", "Put a copy of it on the club's shelf."
+    )
     def post(self, new_game: dict[str, Any]) -> tuple[GameView, dict[str, str]]:
         """Add a game, with its categories and tags."""
         uow = get_uow()
@@ -87,6 +92,9 @@ class Games(MethodView):
 class GameById(MethodView):
     @blp.public
     @blp.reads_one(GameOut, GAME_PATH, "game_id")
+    @blp.documents_a_link_to_add(
+        200, COPIES_PATH, "game_id", "add_copy", "Put a copy of it on the club's shelf."
+    )
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""
         game = get_uow().games.view(game_id)
