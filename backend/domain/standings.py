@@ -191,28 +191,31 @@ def standings(entrants: Iterable[Entrant], results: Iterable[MatchResult]) -> li
             row[0],
         )
     )
-    return [
-        Standing(
-            rank=position,
-            player_id=player_id,
-            dropped=entrants_by_id[player_id].dropped,
-            match_points=records[player_id].match_points,
-            matches_played=records[player_id].matches_played,
-            matches_won=records[player_id].matches_won,
-            matches_lost=records[player_id].matches_lost,
-            matches_drawn=records[player_id].matches_drawn,
-            byes=records[player_id].byes,
-            game_points=records[player_id].game_points,
-            games_played=records[player_id].games_played,
-            match_win_percentage=match_win[player_id],
-            opponents_match_win_percentage=opponents_match_win,
-            game_win_percentage=game_win[player_id],
-            opponents_game_win_percentage=opponents_game_win,
+    rows = []
+    for position, (player_id, opponents_match_win, opponents_game_win) in enumerate(
+        unranked, start=1
+    ):
+        record = records[player_id]
+        rows.append(
+            Standing(
+                rank=position,
+                player_id=player_id,
+                dropped=entrants_by_id[player_id].dropped,
+                match_points=record.match_points,
+                matches_played=record.matches_played,
+                matches_won=record.matches_won,
+                matches_lost=record.matches_lost,
+                matches_drawn=record.matches_drawn,
+                byes=record.byes,
+                game_points=record.game_points,
+                games_played=record.games_played,
+                match_win_percentage=match_win[player_id],
+                opponents_match_win_percentage=opponents_match_win,
+                game_win_percentage=game_win[player_id],
+                opponents_game_win_percentage=opponents_game_win,
+            )
         )
-        for position, (player_id, opponents_match_win, opponents_game_win) in enumerate(
-            unranked, start=1
-        )
-    ]
+    return rows
 
 
 def _check(
