@@ -8,10 +8,12 @@ Sources:
   and 410 or more play 10, each with a top 8. For 8 players or fewer the MTR runs single
   elimination and no Swiss; a club still wanting Swiss there gets enough rounds to find one
   undefeated player (ceil(log2(players))), and no cut.
-- A bye counts as a match win: the caller records it as a 2-0 win (MTR appendix C), 3 match
-  points, and it goes to the lowest-ranked player who has not had one.
-- The cut is single elimination seeded from the Swiss standings: 1v8, 4v5, 2v7, 3v6 for a top
-  8, whose halves meet in that order (MTR 2.x playoff brackets; issue 13).
+- A player receiving a bye is considered to have won the match (MTR appendix C,
+  https://blogs.magicjudges.org/rules/mtr-appendix-c/): 3 match points, which the caller
+  records as a 2-0 win. The bye goes to the lowest-ranked player who has not had one.
+- The cut is single elimination seeded from the Swiss standings: 1v8, 4v5, 2v7, 3v6 for a
+  top 8, the winners of neighbouring matches meeting next, so seeds 1 and 2 can meet only in
+  the final (issue 13).
 
 A round is paired by a maximum-weight perfect matching (networkx) rather than a greedy pass
 down the standings, which can leave the last players with nobody they have not met.
@@ -120,10 +122,6 @@ class RoundPairings(Generic[IdT]):
         return sum(pairing.rematch for pairing in self.pairings)
 
 
-# The node standing for "the bye" in the matching graph, when the count is odd.
-_BYE = object()
-
-
 def point_cost(points_a: int, points_b: int) -> int:
     """What pairing two match-point totals costs: the squared difference, so that two
     one-step pair-downs cost less than one two-step pair-down, and equal points cost 0."""
@@ -137,7 +135,7 @@ def pair_round(
 
     The matching maximises one integer weight per pair, built from four costs, each one
     weighing more than any total of the ones after it, so they are minimised in this order:
-    1. rematches (only possible with `allow_rematches`; otherwise such pairs are not allowed);
+    1. rematches (only with `allow_rematches`, and only when no pairing avoids them);
     2. the bye: it goes to the lowest-ranked player without one (to the lowest-ranked of
        all when everybody has had one), or the next one up if that leaves no pairing;
     3. match points: the sum of squared differences of the players' match points;
@@ -159,16 +157,16 @@ def pair_round(
     # Above every pair's cost, so that every weight is positive.
     ceiling = rematch_unit * (2 if allow_rematches else 1)
 
-    def matching(band: int) -> set[tuple[int, int]] | None:
+    def matching(band: int, *, rematches: bool) -> set[tuple[int, int]] | None:
         """The best perfect matching using pairs at most `band` places apart in the standings
-        (the bye aside), or None if there is none."""
+        (the bye aside), with or without rematches, or None if there is none."""
         graph: nx.Graph = nx.Graph()
         graph.add_nodes_from(range(count + count % 2))
         for index, player in enumerate(active):
             for other_index in range(index + 1, min(count, index + band + 1)):
                 other = active[other_index]
                 met = _met(player, other)
-                if met and not allow_rematches:
+                if met and not rematches:
                     continue
                 cost = (
                     rematch_unit * met
@@ -176,19 +174,26 @@ def pair_round(
                     + rank_unit * (other_index - index)
                 )
                 graph.add_edge(index, other_index, weight=ceiling - cost)
-        if count % 2:
-            bye_less = [index for index, player in enumerate(active) if not player.had_bye]
-            candidates = bye_less or list(range(count))
-            for from_bottom, index in enumerate(reversed(candidates)):
-                graph.add_edge(index, count, weight=ceiling - bye_unit * from_bottom)
+        for from_bottom, index in enumerate(reversed(bye_candidates)):
+            graph.add_edge(index, count, weight=ceiling - bye_unit * from_bottom)
         mates: set[tuple[int, int]] = nx.max_weight_matching(graph, maxcardinality=True)
         return mates if 2 * len(mates) == graph.number_of_nodes() else None
 
-    # Near pairs first: a full graph of 256 players takes seconds to match, a band a tenth
-    # of that, and a good pairing seldom looks further; the full graph when the band fails.
-    mates = matching(PAIRING_BAND)
-    if mates is None and count - 1 > PAIRING_BAND:
-        mates = matching(count)
+    bye_candidates: list[int] = []
+    if count % 2:
+        bye_candidates = [index for index, player in enumerate(active) if not player.had_bye]
+        bye_candidates = bye_candidates or list(range(count))
+    # Near pairs first: matching all pairs of 256 players takes seconds, a band of near
+    # places a fraction of that, and a good pairing seldom looks further. All pairs when the
+    # band leaves no pairing or moves the bye up, and for any pairing with rematches, so that
+    # their number is the fewest.
+    mates = matching(PAIRING_BAND, rematches=False)
+    if count - 1 > PAIRING_BAND and (
+        mates is None or (count % 2 and (bye_candidates[-1], count) not in _both_ways(mates))
+    ):
+        mates = matching(count, rematches=False)
+    if mates is None and allow_rematches:
+        mates = matching(count, rematches=True)
     if mates is None:
         raise RematchRequired(
             f"No pairing of these {count} players avoids a rematch"
@@ -216,6 +221,10 @@ def pair_round(
         ),
         bye,
     )
+
+
+def _both_ways(mates: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    return mates | {(two, one) for one, two in mates}
 
 
 def _met(one: SwissPlayer[IdT], other: SwissPlayer[IdT]) -> bool:

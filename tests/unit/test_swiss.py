@@ -200,6 +200,23 @@ def test_the_bye_moves_up_when_the_lowest_would_leave_a_rematch() -> None:
     assert not any(pairing.rematch for pairing in result.pairings)
 
 
+def test_a_player_who_met_every_near_neighbour_meets_someone_further_down() -> None:
+    # 1 has met 2 to 18: the band of near places leaves 1 nobody, the whole field does.
+    players = ranked([0] * 20, met=[(1, other) for other in range(2, 19)])
+    result = pair_round(players)
+    assert tables(result)[0] in {(1, 19), (1, 20)}
+    assert result.rematches == 0
+
+
+def test_the_bye_stays_at_the_bottom_when_only_a_far_pairing_allows_it() -> None:
+    # With 21 on the bye, 20 can meet only 1 or 2, further up than the band of near places.
+    players = ranked([0] * 21, met=[(20, other) for other in range(3, 20)])
+    result = pair_round(players)
+    assert result.bye == 21
+    assert any(20 in table and set(table) & {1, 2} for table in tables(result))
+    assert result.rematches == 0
+
+
 def test_dropped_players_are_not_paired() -> None:
     result = pair_round(ranked([6, 6, 3, 3, 0], dropped=[2, 5]))
     assert tables(result) == [(1, 3)]
