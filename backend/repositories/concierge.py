@@ -239,7 +239,8 @@ def _candidates(request: Request, conditions: list[ColumnElement[bool]]) -> Sele
         games.max_play_minutes,
         games.complexity,
         games.average_rating,
-        # Correlated subqueries in the select list: evaluated only for the games that pass.
+        # The shelf's ids are gathered once; the club's figures are correlated subqueries,
+        # evaluated only for the games that pass.
         case((available_to(members), 1), else_=0).label("available"),
         CLUB_PLAYS,
         CLUB_RATING,
