@@ -143,6 +143,11 @@ def _whole_body(req: flask.Request) -> bytes:
     return body
 
 
+def _path_pointer(path: str) -> str:
+    """The JSON pointer to a path of the spec, as an OpenAPI link's operationRef starts."""
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1")
+
+
 # What any operation with a JSON body can answer before the view runs.
 BODY_ERRORS = (
     HTTPStatus.BAD_REQUEST,
@@ -278,7 +283,7 @@ class Blueprint(flask_smorest.Blueprint):
         with it next: read it by its id, and change or remove it with the ETag it came with.
         `parents` are the other parameters of `item_path`, each a field of the entity (a
         copy's game_id)."""
-        pointer = "#/paths/" + item_path.replace("~", "~0").replace("/", "~1")
+        pointer = _path_pointer(item_path)
         by_id = {
             **{parent: f"$response.body#/{parent}" for parent in parents},
             parameter: "$response.body#/id",
@@ -310,7 +315,7 @@ class Blueprint(flask_smorest.Blueprint):
     ) -> Callable[[F], F]:
         """Document, as an OpenAPI link on a response carrying one entity, that a client can
         add an item under it next (a game's copies): the entity's id fills `parameter`."""
-        pointer = "#/paths/" + collection_path.replace("~", "~0").replace("/", "~1") + "/post"
+        pointer = _path_pointer(collection_path) + "/post"
         link = {
             "operationRef": pointer,
             "parameters": {parameter: "$response.body#/id"},

@@ -42,7 +42,7 @@ Hard filters, in this order (an empty answer names the first one that left nothi
    (a game known only to start at 2 players plays 2); no bound at all never fits.
 3. The game's play time fits the minutes: its maximum, or its minimum when the maximum is
    unknown; an unknown play time never fits.
-4. The optional category (a label slug).
+4. The optional category (its name or slug, as labels are found: by slug).
 5. No member of the group refuses the game.
 6. `exclude_played_within_days`: the group (more than half of it) did not play it within
    that many days.
@@ -66,6 +66,7 @@ from datetime import datetime
 from uuid import UUID
 
 from backend.domain.errors import DomainRuleError
+from backend.domain.labels import slugify
 
 WEIGHTS: Mapping[str, float] = {
     "complexity": 25.0,
@@ -322,11 +323,13 @@ def _filters(request: Request) -> list[Filter]:
     )
     category = request.category
     if category is not None:
+        wanted = slugify(category)
         found.append(
             (
                 "category",
-                lambda c: any(label.slug == category for label in c.categories),
-                lambda _: f'nothing that fits is in the category "{category}"',
+                lambda c: any(label.slug == wanted for label in c.categories),
+                # The slug names it, unless nothing of it is left to make one of.
+                lambda _: f'nothing that fits is in the category "{wanted or category}"',
             )
         )
     refused = {game_id for taste in request.group for game_id in taste.refused_game_ids}

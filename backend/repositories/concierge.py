@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain.concierge import Candidate, Label, PlayerTaste, Request, filter_names
 from backend.domain.errors import NotFoundError
+from backend.domain.labels import slugify
 from backend.models import (
     Category,
     Game,
@@ -214,7 +215,7 @@ def _sql_filters(request: Request) -> list[tuple[str, ColumnElement[bool]]]:
         "category": games.id.in_(
             select(game_categories.c.game_id)
             .join(Category, Category.id == game_categories.c.category_id)
-            .where(Category.slug == request.category)
+            .where(Category.slug == slugify(request.category or ""))
         ),
     }
     found = []

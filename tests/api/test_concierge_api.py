@@ -91,6 +91,15 @@ def test_an_empty_answer_says_which_condition_emptied_it(
     assert unknown_category.json["explanation"] == (
         'nothing that fits is in the category "nothing-like-it"'
     )
+    # Nothing to make a slug of: the explanation names what was sent, not "".
+    no_slug = member_client.get(
+        SUGGESTIONS, query_string={"players": players(group), "minutes": 60, "category": "!!!"}
+    )
+    assert no_slug.status_code == 200
+    assert no_slug.json == {
+        "items": [],
+        "explanation": 'nothing that fits is in the category "!!!"',
+    }
 
 
 def test_unknown_players_are_404_naming_them(

@@ -12,7 +12,6 @@ from backend.api.concierge.schemas import SuggestionArguments, SuggestionsOut
 from backend.api.extensions import Blueprint
 from backend.api.uow import get_uow
 from backend.domain.concierge import Suggestions
-from backend.domain.labels import slugify
 from backend.domain.permissions import Permission
 from backend.services import concierge
 
@@ -34,13 +33,12 @@ class SuggestionsForGroup(MethodView):
         """Suggest games that fit the whole group: its size, its time, no refusals; ranked by
         complexity, shared favourites, ratings and time since played (an empty answer says
         which condition left nothing)."""
-        category = arguments.get("category")
         return concierge.suggestions(
             get_uow(),
             current_principal(),
             player_ids=arguments["players"],
             minutes=arguments["minutes"],
-            category=None if category is None else slugify(category),
+            category=arguments.get("category"),
             available_only=arguments["available_only"],
             exclude_played_within_days=arguments.get("exclude_played_within_days"),
             limit=arguments["limit"],
