@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Self, cast
+from typing import Any, Generic, Self, TypeVar, cast
 
 from backend.db.locks import LockHeld
 from backend.domain.accounts import Role, TokenCredentials
@@ -36,10 +36,15 @@ from backend.models import (
     CollectionItem,
     Game,
     GameCopy,
+    Match,
     Play,
     Player,
     PlayerPreferences,
+    Registration,
+    Round,
+    Tournament,
     User,
+    Venue,
 )
 from backend.models.labels import LABEL_MODELS, Label
 from backend.repositories.base import Page
@@ -51,8 +56,14 @@ from backend.repositories.players import (
     PlayerView,
 )
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayRepository, PlayView
+from backend.repositories.registrations import RegistrationRepository
+from backend.repositories.rounds import MatchRepository
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
+from backend.repositories.tournaments import TournamentRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
+from backend.repositories.venues import VenueRepository
+
+RowT = TypeVar("RowT", Venue, Tournament, Registration, Round, Match)
 
 
 def _fresh(entity: Any) -> Any:
@@ -769,6 +780,36 @@ class FakeAuditLogRepository:
         return Page(matching[start : start + page_size], len(matching))
 
 
+class FakeRowRepository(Generic[RowT]):
+    """Rows of one tournament table, kept in a dict by id; `get_for_update` is `get_or_raise`
+    (one thread, nothing to wait for)."""
+
+    def __init__(self, entity_name: str, updatable: frozenset[str]) -> None:
+        self.stored: dict[uuid.UUID, RowT] = {}
+        self.entity_name = entity_name
+        self.updatable = updatable
+
+    def get_or_raise(self, identifier: Any) -> RowT:
+        held = self.stored.get(identifier)
+        if held is None:
+            raise NotFoundError(self.entity_name, identifier)
+        return held
+
+    def get_for_update(self, identifier: Any) -> RowT:
+        return self.get_or_raise(identifier)
+
+    def add(self, entity: RowT) -> RowT:
+        self.stored[_fresh(entity).id] = entity
+        return entity
+
+    def update(self, entity: RowT, changes: Mapping[str, Any]) -> RowT:
+        _update(entity, changes, self.updatable)
+        return entity
+
+    def delete(self, entity: RowT) -> None:
+        del self.stored[entity.id]
+
+
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
     committed last (which games, labels, players and their preferences, copies, collection
@@ -790,6 +831,15 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLogRepository()
         self.sign_in_throttles = FakeSignInThrottleRepository()
         self.concierge = FakeConciergeRepository()
+        self.venues = FakeRowRepository[Venue]("venue", VenueRepository.updatable)
+        self.tournaments = FakeRowRepository[Tournament](
+            "tournament", TournamentRepository.updatable
+        )
+        self.registrations = FakeRowRepository[Registration](
+            "registration", RegistrationRepository.updatable
+        )
+        self.rounds = FakeRowRepository[Round]("round", frozenset())
+        self.matches = FakeRowRepository[Match]("match", MatchRepository.updatable)
         for game in games:
             self.games.add(game)
         self.commits = 0
@@ -826,6 +876,11 @@ class FakeUnitOfWork:
             self.collection_items,
             self.users,
             self.api_tokens,
+            self.venues,
+            self.tournaments,
+            self.registrations,
+            self.rounds,
+            self.matches,
         ]
 
     def commit(self) -> None:

@@ -30,6 +30,7 @@ from backend.api.schemas import EntityOut
 from backend.db.errors import translate_database_error
 from backend.domain.errors import (
     BrokenReferenceError,
+    ConflictError,
     DatabaseUnavailable,
     DomainError,
     DomainRuleError,
@@ -56,6 +57,7 @@ STATUS_OF_DOMAIN_ERROR: dict[type[DomainError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     NotSignedIn: HTTPStatus.UNAUTHORIZED,
     DuplicateError: HTTPStatus.CONFLICT,
+    ConflictError: HTTPStatus.CONFLICT,
     BrokenReferenceError: HTTPStatus.CONFLICT,
     StaleObjectError: HTTPStatus.PRECONDITION_FAILED,
     PermissionDenied: HTTPStatus.FORBIDDEN,

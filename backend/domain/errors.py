@@ -26,6 +26,11 @@ class DuplicateError(DomainError):
     """A unique rule would be broken, e.g. a second game with the same bgg_id."""
 
 
+class ConflictError(DomainError):
+    """The entity's state does not allow this now (a tournament not yet started asked for
+    its pairings, a round paired while the last one is unreported)."""
+
+
 class BrokenReferenceError(DomainError):
     """A reference would dangle: the referenced row is missing, or still referenced.
     (Not ReferenceError: that name would shadow Python's builtin.)"""

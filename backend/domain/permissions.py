@@ -28,6 +28,12 @@ class Permission(Enum):
     # A member records, changes and removes only plays they take part in (checked by the
     # service, play by play); this is doing so for any play.
     MANAGE_PLAYS = ("manage any play", frozenset({Role.ORGANIZER, Role.ADMIN}))
+    # Venues, and creating tournaments; an organizer manages only the tournaments they
+    # organize (checked by the service, tournament by tournament), an admin any.
+    MANAGE_TOURNAMENTS = (
+        "organize tournaments and manage venues",
+        frozenset({Role.ORGANIZER, Role.ADMIN}),
+    )
     MANAGE_USERS = ("manage accounts", frozenset({Role.ADMIN}))
     READ_AUDIT = ("read the audit trail", frozenset({Role.ADMIN}))
 

@@ -14,6 +14,7 @@ from backend.models.player import (
 )
 from backend.models.shelf import CollectionItem, GameCopy
 from backend.models.sign_in import SignInThrottle
+from backend.models.tournament import Match, Registration, Round, Tournament, Venue
 from backend.models.user import ApiToken, User
 
 __all__ = [
@@ -25,13 +26,18 @@ __all__ = [
     "Game",
     "GameCopy",
     "Label",
+    "Match",
     "Play",
     "PlayParticipant",
     "Player",
     "PlayerPreferences",
+    "Registration",
+    "Round",
     "SignInThrottle",
     "Tag",
+    "Tournament",
     "User",
+    "Venue",
     "game_categories",
     "game_tags",
     "player_favourite_categories",

@@ -35,9 +35,13 @@ from backend.repositories.games import GameRepository
 from backend.repositories.labels import CategoryRepository, LabelRepository, TagRepository
 from backend.repositories.players import PlayerPreferencesRepository, PlayerRepository
 from backend.repositories.plays import PlayRepository
+from backend.repositories.registrations import RegistrationRepository
+from backend.repositories.rounds import MatchRepository, RoundRepository
 from backend.repositories.shelf import CollectionItemRepository, GameCopyRepository
 from backend.repositories.sign_in import SignInThrottleRepository
+from backend.repositories.tournaments import TournamentRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
+from backend.repositories.venues import VenueRepository
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +123,11 @@ class SqlAlchemyUnitOfWork:
     game_copies = Registered(GameCopyRepository)
     collection_items = Registered(CollectionItemRepository)
     concierge = Registered(ConciergeRepository)
+    venues = Registered(VenueRepository)
+    tournaments = Registered(TournamentRepository)
+    registrations = Registered(RegistrationRepository)
+    rounds = Registered(RoundRepository)
+    matches = Registered(MatchRepository)
 
     session: Session
 

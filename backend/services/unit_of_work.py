@@ -26,10 +26,15 @@ from backend.models import (
     CollectionItem,
     Game,
     GameCopy,
+    Match,
     Play,
     Player,
     PlayerPreferences,
+    Registration,
+    Round,
+    Tournament,
     User,
+    Venue,
 )
 from backend.models.labels import Label
 from backend.repositories.base import Page
@@ -364,6 +369,69 @@ class ConciergeStore(Protocol):
         ...
 
 
+class VenueStore(Protocol):
+    """The venues tournaments are held at."""
+
+    def get_or_raise(self, identifier: Any) -> Venue:
+        """The venue; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Venue) -> Venue: ...
+    def update(self, entity: Venue, changes: Mapping[str, Any]) -> Venue: ...
+    def delete(self, entity: Venue) -> None: ...
+
+
+class TournamentStore(Protocol):
+    """The tournaments."""
+
+    def get_or_raise(self, identifier: Any) -> Tournament:
+        """The tournament; NotFoundError if none."""
+        ...
+
+    def get_for_update(self, identifier: Any) -> Tournament:
+        """The tournament, row-locked until the Unit of Work ends, so concurrent changes of
+        it (sign-ups taking the next number) take turns; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Tournament) -> Tournament: ...
+    def update(self, entity: Tournament, changes: Mapping[str, Any]) -> Tournament: ...
+    def delete(self, entity: Tournament) -> None: ...
+
+
+class RegistrationStore(Protocol):
+    """Who signed up for which tournament, numbered in order of sign-up."""
+
+    def get_or_raise(self, identifier: Any) -> Registration:
+        """The registration; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Registration) -> Registration: ...
+    def update(self, entity: Registration, changes: Mapping[str, Any]) -> Registration: ...
+    def delete(self, entity: Registration) -> None: ...
+
+
+class RoundStore(Protocol):
+    """The tournaments' rounds, each with its matches."""
+
+    def get_or_raise(self, identifier: Any) -> Round:
+        """The round; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Round) -> Round: ...
+    def delete(self, entity: Round) -> None: ...
+
+
+class MatchStore(Protocol):
+    """The rounds' matches and their results."""
+
+    def get_or_raise(self, identifier: Any) -> Match:
+        """The match; NotFoundError if none."""
+        ...
+
+    def add(self, entity: Match) -> Match: ...
+    def update(self, entity: Match, changes: Mapping[str, Any]) -> Match: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of work: leaving it rolls back whatever was not committed."""
 
@@ -399,6 +467,21 @@ class UnitOfWork(Protocol):
 
     @property
     def concierge(self) -> ConciergeStore: ...
+
+    @property
+    def venues(self) -> VenueStore: ...
+
+    @property
+    def tournaments(self) -> TournamentStore: ...
+
+    @property
+    def registrations(self) -> RegistrationStore: ...
+
+    @property
+    def rounds(self) -> RoundStore: ...
+
+    @property
+    def matches(self) -> MatchStore: ...
 
     def labels(self, kind: LabelKind) -> LabelStore[Any]:
         """The labels of one kind."""
