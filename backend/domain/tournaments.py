@@ -177,6 +177,23 @@ class RegistrationStatus(enum.StrEnum):
     DROPPED = "dropped"
 
 
+def is_entrant(
+    status: RegistrationStatus, checked_in: bool, dropped_after_round: int | None
+) -> bool:
+    """Whether a registration is in the tournament's Swiss stage and its standings: a
+    registered player who checked in, or one who dropped after the start (their rounds
+    stay). Waitlisted players, no-shows and drops before the start are not."""
+    if status is RegistrationStatus.REGISTERED:
+        return checked_in
+    return status is RegistrationStatus.DROPPED and dropped_after_round is not None
+
+
+def is_paired(status: RegistrationStatus, checked_in: bool) -> bool:
+    """Whether a registration is paired in the next round: registered and checked in
+    (a drop after the start keeps its standing but is paired no more)."""
+    return status is RegistrationStatus.REGISTERED and checked_in
+
+
 def place_for(registered_count: int, capacity: int) -> RegistrationStatus:
     """Where a new sign-up goes: registered while places remain, waitlisted beyond."""
     return (
