@@ -69,6 +69,10 @@ class RoundRepository(Repository[Round]):
     entity_name = "round"
     default_order = (Round.tournament_id, Round.number)
 
+    def count_of_tournament(self, tournament_id: UUID) -> int:
+        """How many rounds of the tournament are paired."""
+        return self.count(Round.tournament_id == tournament_id)
+
     def views_of_tournament(self, tournament_id: UUID) -> list[RoundView]:
         """The tournament's rounds in order, each with its matches by table: two
         statements, however many rounds and matches there are."""
