@@ -85,8 +85,9 @@ def register(
     player_id: UUID,
 ) -> RegistrationView:
     """Sign the player up and commit: registered while places remain, waitlisted beyond,
-    numbered after every earlier sign-up. ConflictError unless registration is open or if
-    the player signed up already (dropped too: a drop is final)."""
+    numbered after every earlier sign-up. ConflictError unless registration is open,
+    DuplicateError if the player signed up already (dropped too: a drop is final),
+    BrokenReferenceError for an unknown player."""
     require(principal, Permission.SIGNED_IN)
     # The lock first, so what is read next is as the sign-ups before this one left it.
     tournament = visible_tournament(uow, principal, tournament_id, lock=True)
@@ -193,19 +194,18 @@ def _check_in(
 def _drop(
     uow: UnitOfWork, tournament: Tournament, registration: Registration, moment: datetime
 ) -> None:
+    held_a_place = registration.status is RegistrationStatus.REGISTERED
     changes: dict[str, Any] = {"status": RegistrationStatus.DROPPED, "dropped_at": moment}
-    if tournament.status is TournamentStatus.REGISTRATION_OPEN:
-        if registration.status is RegistrationStatus.REGISTERED:
-            _promote_first_waitlisted(uow, tournament.id, moment)
-    elif tournament.status is TournamentStatus.IN_PROGRESS:
+    if tournament.status is TournamentStatus.IN_PROGRESS:
         # Only a player being paired has rounds to keep: a no-show or a waitlisted player
         # dropping now stays out of the standings (backend.domain.tournaments' is_entrant).
         if is_paired(registration.status, registration.checked_in_at is not None):
             changes["dropped_after_round"] = uow.rounds.count_of_tournament(tournament.id)
-    else:
+    elif tournament.status is not TournamentStatus.REGISTRATION_OPEN:
         raise ConflictError(f"No drop in a tournament that is {tournament.status}.")
-    # The place is freed before it is handed on: flushed in this order either way.
     uow.registrations.update(registration, changes)
+    if held_a_place and tournament.status is TournamentStatus.REGISTRATION_OPEN:
+        _promote_first_waitlisted(uow, tournament.id, moment)
 
 
 def _promote_first_waitlisted(uow: UnitOfWork, tournament_id: UUID, moment: datetime) -> None:
