@@ -8,6 +8,7 @@ there is no race of row locks to show there."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -225,3 +226,36 @@ def test_drops_racing_sign_ups_promote_the_first_waitlisted_and_never_overfill(
     assert by_status[RegistrationStatus.WAITLISTED] == kept[PLACES:]
     promoted = [row.sequence for row in rows if row.promoted_at is not None]
     assert promoted == list(range(PLACES + 1, PLACES + 1 + len(dropping)))
+
+
+@pytest.mark.backends("postgresql", "mariadb")
+def test_a_sign_up_that_read_before_waiting_still_sees_the_places_taken_meanwhile(
+    session_factory: Factory, roomy_engine: Engine, organizer: Principal
+) -> None:
+    """As a request does, which reads its bearer token first: on MariaDB that read fixes
+    the transaction's snapshot, so the places must be counted by a locking read."""
+    assert organizer.user_id is not None
+    tournament_id = add_tournament(session_factory, organizer.user_id, capacity=2)
+    first, second, late = add_players(session_factory, 3)
+    sign_up(session_factory, organizer, tournament_id, first)
+    factory = make_session_factory(roomy_engine)
+    with SqlAlchemyUnitOfWork(factory, actor=organizer.name) as holder:
+        holder.tournaments.get_for_update(tournament_id)
+
+        def read_then_sign_up() -> None:
+            with SqlAlchemyUnitOfWork(factory, actor=organizer.name) as waiter:
+                waiter.players.get_or_raise(late)  # the snapshot, before the lock
+                registrations.register(waiter, organizer, tournament_id, late)
+
+        with ThreadPoolExecutor(max_workers=1) as executor:
+            waiting = executor.submit(read_then_sign_up)
+            time.sleep(0.5)  # long enough for the waiter to block on the tournament's lock
+            assert not waiting.done()
+            registrations.register(holder, organizer, tournament_id, second)
+            waiting.result(timeout=10)
+    rows = stored(session_factory, tournament_id)
+    assert [(row.sequence, row.status) for row in rows] == [
+        (1, RegistrationStatus.REGISTERED),
+        (2, RegistrationStatus.REGISTERED),
+        (3, RegistrationStatus.WAITLISTED),
+    ]
