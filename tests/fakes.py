@@ -29,6 +29,7 @@ from backend.domain.errors import (
     StaleObjectError,
 )
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
+from backend.domain.tournaments import RegistrationStatus
 from backend.domain.versions import BulkUpdate
 from backend.models import (
     ApiToken,
@@ -56,7 +57,7 @@ from backend.repositories.players import (
     PlayerView,
 )
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayRepository, PlayView
-from backend.repositories.registrations import RegistrationRepository
+from backend.repositories.registrations import RegistrationRepository, RegistrationView
 from backend.repositories.rounds import MatchRepository
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
 from backend.repositories.tournaments import TournamentRepository
@@ -810,6 +811,106 @@ class FakeRowRepository(Generic[RowT]):
         del self.stored[entity.id]
 
 
+class FakeRegistrationRepository(FakeRowRepository[Registration]):
+    """The registrations; a second one of a player in a tournament, or a second holder of
+    a sequence number, is refused as the unique keys would; views read the players' fake
+    for names, as the database's join does."""
+
+    def __init__(self, players: FakePlayerRepository) -> None:
+        super().__init__("registration", RegistrationRepository.updatable)
+        self.players = players
+
+    def add(self, entity: Registration) -> Registration:
+        for other in self.stored.values():
+            if other.tournament_id != entity.tournament_id:
+                continue
+            if other.player_id == entity.player_id:
+                raise DuplicateError("This player is registered already.")
+            if other.sequence == entity.sequence:
+                raise DuplicateError("This sequence number is taken.")
+        return super().add(entity)
+
+    def _of_tournament(self, tournament_id: uuid.UUID) -> list[Registration]:
+        held = [r for r in self.stored.values() if r.tournament_id == tournament_id]
+        return sorted(held, key=lambda registration: registration.sequence)
+
+    def in_tournament(
+        self, tournament_id: uuid.UUID, registration_id: uuid.UUID, *, lock: bool = False
+    ) -> Registration:
+        held = self.stored.get(registration_id)
+        if held is None or held.tournament_id != tournament_id:
+            raise NotFoundError(self.entity_name, registration_id)
+        return held
+
+    def of_player(self, tournament_id: uuid.UUID, player_id: uuid.UUID) -> Registration | None:
+        return next(
+            (r for r in self._of_tournament(tournament_id) if r.player_id == player_id), None
+        )
+
+    def count_registered(self, tournament_id: uuid.UUID) -> int:
+        return sum(
+            r.status is RegistrationStatus.REGISTERED for r in self._of_tournament(tournament_id)
+        )
+
+    def first_waitlisted(self, tournament_id: uuid.UUID) -> Registration | None:
+        return next(
+            (
+                r
+                for r in self._of_tournament(tournament_id)
+                if r.status is RegistrationStatus.WAITLISTED
+            ),
+            None,
+        )
+
+    def _view(self, registration: Registration) -> RegistrationView:
+        columns = {name: getattr(registration, name, None) for name in REGISTRATION_VIEW_FIELDS}
+        name = self.players.get_or_raise(registration.player_id).display_name
+        return cast(RegistrationView, {**columns, "display_name": name})
+
+    def view(self, tournament_id: uuid.UUID, registration_id: uuid.UUID) -> RegistrationView:
+        return self._view(self.in_tournament(tournament_id, registration_id))
+
+    def page(
+        self,
+        tournament_id: uuid.UUID,
+        *,
+        status: RegistrationStatus | None,
+        page: int,
+        page_size: int,
+    ) -> Page[RegistrationView]:
+        matching = [
+            self._view(r)
+            for r in self._of_tournament(tournament_id)
+            if status is None or r.status is status
+        ]
+        return _page(matching, page, page_size)
+
+
+# The columns a registration's view carries besides its player's name.
+REGISTRATION_VIEW_FIELDS = (
+    "id",
+    "tournament_id",
+    "player_id",
+    "sequence",
+    "status",
+    "checked_in_at",
+    "promoted_at",
+    "dropped_at",
+    "dropped_after_round",
+    *AUDITED_COLUMNS,
+)
+
+
+class FakeRoundRepository(FakeRowRepository[Round]):
+    """The rounds, counted by tournament."""
+
+    def __init__(self) -> None:
+        super().__init__("round", frozenset())
+
+    def count_of_tournament(self, tournament_id: uuid.UUID) -> int:
+        return sum(r.tournament_id == tournament_id for r in self.stored.values())
+
+
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
     committed last (which games, labels, players and their preferences, copies, collection
@@ -835,10 +936,8 @@ class FakeUnitOfWork:
         self.tournaments = FakeRowRepository[Tournament](
             "tournament", TournamentRepository.updatable
         )
-        self.registrations = FakeRowRepository[Registration](
-            "registration", RegistrationRepository.updatable
-        )
-        self.rounds = FakeRowRepository[Round]("round", frozenset())
+        self.registrations = FakeRegistrationRepository(self.players)
+        self.rounds = FakeRoundRepository()
         self.matches = FakeRowRepository[Match]("match", MatchRepository.updatable)
         for game in games:
             self.games.add(game)

@@ -69,6 +69,17 @@ class RoundRepository(Repository[Round]):
     entity_name = "round"
     default_order = (Round.tournament_id, Round.number)
 
+    def count_of_tournament(self, tournament_id: UUID) -> int:
+        """How many rounds of the tournament are paired, as last committed: a locking
+        (shared) read of their ids, since on MariaDB (REPEATABLE READ) a plain count would
+        see the transaction's snapshot, which may predate a round paired while a check-in
+        or a drop waited for the tournament's lock. A tournament has a few dozen rounds
+        at most."""
+        ids = self.session.scalars(
+            select(Round.id).where(Round.tournament_id == tournament_id).with_for_update(read=True)
+        )
+        return len(ids.all())
+
     def views_of_tournament(self, tournament_id: UUID) -> list[RoundView]:
         """The tournament's rounds in order, each with its matches by table: two
         statements, however many rounds and matches there are."""

@@ -19,6 +19,7 @@ from backend.domain.accounts import Role, TokenCredentials
 from backend.domain.audit import AuditQuery
 from backend.domain.concierge import Candidate, PlayerTaste, Request
 from backend.domain.labels import LabelKind
+from backend.domain.tournaments import RegistrationStatus
 from backend.domain.versions import BulkUpdate
 from backend.models import (
     ApiToken,
@@ -40,6 +41,7 @@ from backend.models.labels import Label
 from backend.repositories.base import Page
 from backend.repositories.players import PlayerView
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayView
+from backend.repositories.registrations import RegistrationView
 from backend.repositories.shelf import CollectionItemView, CopyView
 
 LabelT = TypeVar("LabelT", bound=Label)
@@ -405,6 +407,41 @@ class RegistrationStore(Protocol):
         """The registration; NotFoundError if none."""
         ...
 
+    def in_tournament(
+        self, tournament_id: UUID, registration_id: UUID, *, lock: bool = False
+    ) -> Registration:
+        """The tournament's registration with this id (`lock`: row-locked, as last
+        committed); NotFoundError if the tournament has none."""
+        ...
+
+    def of_player(self, tournament_id: UUID, player_id: UUID) -> Registration | None:
+        """The player's registration in the tournament, whatever its status, if any."""
+        ...
+
+    def count_registered(self, tournament_id: UUID) -> int:
+        """How many of the tournament's registrations hold a place, as last committed."""
+        ...
+
+    def first_waitlisted(self, tournament_id: UUID) -> Registration | None:
+        """The tournament's waitlisted registration that signed up first, row-locked."""
+        ...
+
+    def view(self, tournament_id: UUID, registration_id: UUID) -> RegistrationView:
+        """The tournament's registration with its player's name; NotFoundError if the
+        tournament has none with this id."""
+        ...
+
+    def page(
+        self,
+        tournament_id: UUID,
+        *,
+        status: RegistrationStatus | None,
+        page: int,
+        page_size: int,
+    ) -> Page[RegistrationView]:
+        """One page of the tournament's registrations in sign-up order."""
+        ...
+
     def add(self, entity: Registration) -> Registration: ...
     def update(self, entity: Registration, changes: Mapping[str, Any]) -> Registration: ...
     def delete(self, entity: Registration) -> None: ...
@@ -415,6 +452,10 @@ class RoundStore(Protocol):
 
     def get_or_raise(self, identifier: Any) -> Round:
         """The round; NotFoundError if none."""
+        ...
+
+    def count_of_tournament(self, tournament_id: UUID) -> int:
+        """How many rounds of the tournament are paired."""
         ...
 
     def add(self, entity: Round) -> Round: ...

@@ -123,6 +123,34 @@ OPERATIONS = {
     ("get", "/api/v1/plays/{play_id}/history"): {"401", "403", "503"},
     ("get", "/api/v1/players/{player_id}/plays"): {"401", "404", "422", "503"},
     ("get", "/api/v1/players/{player_id}/stats"): {"401", "404", "503"},
+    ("get", "/api/v1/tournaments/{tournament_id}/registrations"): {"401", "404", "422", "503"},
+    ("post", "/api/v1/tournaments/{tournament_id}/registrations"): {
+        "400",
+        "401",
+        "404",
+        "409",
+        "413",
+        "415",
+        "422",
+        "503",
+    },
+    ("get", "/api/v1/tournaments/{tournament_id}/registrations/{registration_id}"): {
+        "401",
+        "404",
+        "503",
+    },
+    ("patch", "/api/v1/tournaments/{tournament_id}/registrations/{registration_id}"): {
+        "400",
+        "401",
+        "404",
+        "409",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "503",
+    },
 }
 
 

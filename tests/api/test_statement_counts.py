@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.domain.accounts import Role
+from backend.domain.principal import Principal
 from backend.models import (
     ApiToken,
     AuditLog,
@@ -24,12 +26,14 @@ from backend.models import (
     game_tags,
 )
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
+from backend.services import registrations
 from backend.state import app_state
-from tests.accounts import Account
+from tests.accounts import Account, add_account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
 from tests.shelf_and_plays import World
+from tests.tournament_rows import add_players, add_tournament
 
 PLAYS = "/api/v1/plays"
 PLAYERS = "/api/v1/players"
@@ -385,3 +389,35 @@ def test_a_suggestion_request_costs_at_most_five_statements(
     assert len(response.json["items"]) == min(50, catalog_size)
     suggesting = [sql for sql in statements if sql not in token_statements(statements)]
     assert len(suggesting) <= 5, suggesting
+
+
+@pytest.fixture
+def signed_up(clean_database: None, session_factory: sessionmaker[Session]) -> str:
+    """A public tournament with 120 sign-ups (16 registered, the rest waitlisted)."""
+    organizer = add_account(session_factory, Role.ORGANIZER)
+    tournament_id = add_tournament(session_factory, organizer.user_id, capacity=16)
+    principal = Principal.of_user(organizer.user_id, Role.ORGANIZER)
+    for player_id in add_players(session_factory, 120):
+        with SqlAlchemyUnitOfWork(session_factory) as uow:
+            registrations.register(uow, principal, tournament_id, player_id)
+    return str(tournament_id)
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_a_page_of_registrations_with_their_players_costs_three_statements(
+    anonymous_client: FlaskClient, signed_up: str, page_size: int
+) -> None:
+    url = f"/api/v1/tournaments/{signed_up}/registrations"
+    with recorded_statements() as statements:
+        response = anonymous_client.get(url, query_string={"page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json) == page_size
+    assert all(registration["display_name"] for registration in response.json)
+    # The tournament (who may see it), the count, the page joined to the players.
+    assert len(statements) == 3, statements
+    with recorded_statements() as filtered:
+        response = anonymous_client.get(
+            url, query_string={"page_size": page_size, "status": "waitlisted"}
+        )
+    assert response.status_code == 200
+    assert len(filtered) == 3, filtered

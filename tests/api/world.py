@@ -15,9 +15,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.domain.accounts import Role
+from backend.state import app_state
 from tests.accounts import TEST_PASSWORD, Account
 from tests.conftest import AccountMaker
 from tests.factories import game_fields
+from tests.tournament_rows import add_tournament
 
 # A passphrase any new account or changed password may have.
 NEW_PASSWORD = "a brand new passphrase for tests"
@@ -48,6 +50,10 @@ class World:
     # A play of the world's game the member's player took part in, made on first use, so
     # the member's player and the game have no plays unless a route names a play.
     member_play: Callable[[], str]
+    # A public tournament open for registration that the organizer runs, and the member's
+    # player's registration in it, each made on first use.
+    open_tournament: Callable[[], str]
+    member_registration: Callable[[], str]
 
     def role(self, role: Role) -> Account:
         return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
@@ -70,6 +76,7 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
     copy = client.post(f"/api/v1/games/{created['game']}/copies", json={}, headers=admin.headers)
     assert copy.status_code == 201, copy.json
     member = accounts(Role.MEMBER)
+    organizer = accounts(Role.ORGANIZER)
 
     @functools.cache
     def member_player() -> str:
@@ -96,9 +103,24 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         play_id: str = response.get_json()["id"]
         return play_id
 
+    @functools.cache
+    def open_tournament() -> str:
+        return str(add_tournament(app_state(app).session_factory, organizer.user_id))
+
+    @functools.cache
+    def member_registration() -> str:
+        response = client.post(
+            f"/api/v1/tournaments/{open_tournament()}/registrations",
+            json={"player_id": member_player()},
+            headers=admin.headers,
+        )
+        assert response.status_code == 201, response.json
+        registration_id: str = response.get_json()["id"]
+        return registration_id
+
     return World(
         member=member,
-        organizer=accounts(Role.ORGANIZER),
+        organizer=organizer,
         admin=admin,
         # Admins all: what refuses them is the token or the account, never the role.
         deactivated=accounts(Role.ADMIN, active=False),
@@ -111,6 +133,8 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         tag_id=created["tag"],
         member_player=member_player,
         member_play=member_play,
+        open_tournament=open_tournament,
+        member_registration=member_registration,
     )
 
 
@@ -126,6 +150,8 @@ def path_values(world: World, rule: str) -> dict[str, str]:
         "token_id": lambda: str(world.target.token_id),
         "player_id": world.member_player,
         "play_id": world.member_play,
+        "tournament_id": world.open_tournament,
+        "registration_id": world.member_registration,
     }
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     missing = [name for name in names if name not in known]
@@ -182,6 +208,12 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "participants": [{"player_id": world.member_player(), "score": 3, "rating": 7}],
     },
     ("patch", "/api/v1/plays/{play_id}"): lambda _world: {"note": _unique("Note")},
+    ("post", "/api/v1/tournaments/{tournament_id}/registrations"): lambda world: {
+        "player_id": world.member_player()
+    },
+    ("patch", "/api/v1/tournaments/{tournament_id}/registrations/{registration_id}"): (
+        lambda _world: {"checked_in": True}
+    ),
 }
 
 # A valid query for each read that needs one, by OpenAPI path.

@@ -1,0 +1,1 @@
+"""Registrations: who signed up for a tournament, checking in and dropping out."""
