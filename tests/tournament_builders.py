@@ -43,6 +43,9 @@ def build_event(
     venue = uow.venues.add(
         Venue(name="The Club", address="1 Main Street", capacity=200, time_zone="Europe/Paris")
     )
+    # Committed in steps: rows without relationships between them are not ordered by
+    # their foreign keys within one flush.
+    uow.commit()
     tournament = uow.tournaments.add(
         Tournament(
             name="Club Championship",
@@ -59,16 +62,19 @@ def build_event(
             top_cut_size=top_cut_size,
         )
     )
-    player_ids = []
-    for sequence, user_id in enumerate(users, start=1):
-        player = uow.players.add(
+    players_added = [
+        uow.players.add(
             Player(display_name=f"Player {sequence:03d} {uuid.uuid4().hex[:6]}", user_id=user_id)
         )
-        player_ids.append(player.id)
+        for sequence, user_id in enumerate(users, start=1)
+    ]
+    uow.commit()
+    player_ids = [player.id for player in players_added]
+    for sequence, player_id in enumerate(player_ids, start=1):
         uow.registrations.add(
             Registration(
                 tournament_id=tournament.id,
-                player_id=player.id,
+                player_id=player_id,
                 sequence=sequence,
                 status=RegistrationStatus.REGISTERED,
                 checked_in_at=STARTS_AT,

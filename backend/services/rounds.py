@@ -12,6 +12,7 @@ next round is being paired from the results before it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -311,19 +312,12 @@ def report_result(
         if expected_version is None:
             raise StaleObjectError(CORRECTION_NEEDS_IF_MATCH)
         expected_version.check("match", match_id, version_tag(match.version))
-    now = utc_now()
-    changes: dict[str, Any] = {**values, "reported_by": principal.name, "reported_at": now}
+    changes: dict[str, Any] = {**values, "reported_by": principal.name, "reported_at": utc_now()}
     if manager:
-        changes |= {
-            "status": MatchStatus.CONFIRMED,
-            "confirmed_by": principal.name,
-            "confirmed_at": now,
-        }
+        _confirm(uow, principal, tournament, match, changes)
     else:
         changes |= {"status": MatchStatus.REPORTED, "confirmed_by": None, "confirmed_at": None}
-    uow.matches.update(match, changes)
-    if manager:
-        _record_play(uow, tournament, match)
+        uow.matches.update(match, changes)
     uow.commit()
     return uow.matches.view(tournament_id, match_id)
 
@@ -347,15 +341,7 @@ def confirm_result(
             if match.status is MatchStatus.CONFIRMED
             else "There is no result to confirm: none is reported yet."
         )
-    uow.matches.update(
-        match,
-        {
-            "status": MatchStatus.CONFIRMED,
-            "confirmed_by": principal.name,
-            "confirmed_at": utc_now(),
-        },
-    )
-    _record_play(uow, tournament, match)
+    _confirm(uow, principal, tournament, match, {})
     uow.commit()
     return uow.matches.view(tournament_id, match_id)
 
@@ -383,28 +369,58 @@ def _refuse_unless_player(uow: UnitOfWork, principal: Principal, match: Match) -
         raise PermissionDenied(NOT_IN_THE_MATCH)
 
 
-def _record_play(uow: UnitOfWork, tournament: Tournament, match: Match) -> None:
+def _confirm(
+    uow: UnitOfWork,
+    principal: Principal,
+    tournament: Tournament,
+    match: Match,
+    changes: Mapping[str, Any],
+) -> None:
+    """Write the changes and the match's confirmation in one update, with the play the
+    confirmed result records (its participants replaced on a correction)."""
+    now = utc_now()
+    confirmed = {
+        **changes,
+        "status": MatchStatus.CONFIRMED,
+        "confirmed_by": principal.name,
+        "confirmed_at": now,
+    }
+    a_wins = confirmed.get("player_a_wins", match.player_a_wins) or 0
+    b_wins = confirmed.get("player_b_wins", match.player_b_wins) or 0
+    play_id = _record_play(uow, tournament, match, a_wins, b_wins, now)
+    if play_id != match.play_id:
+        confirmed["play_id"] = play_id
+    uow.matches.update(match, confirmed)
+
+
+def _record_play(
+    uow: UnitOfWork,
+    tournament: Tournament,
+    match: Match,
+    a_wins: int,
+    b_wins: int,
+    played_at: datetime,
+) -> UUID | None:
     """The confirmed result in both players' history: a play of the tournament's game,
     each player's games won as their score, the match's winner (none on a draw) its
-    winner. A correction replaces the play's participants."""
+    winner; the play's id. A correction replaces the play's participants."""
     if match.player_b_id is None:
-        return  # a bye: nobody played
-    a_wins, b_wins = match.player_a_wins or 0, match.player_b_wins or 0
+        return None  # a bye: nobody played
     participants: Sequence[Mapping[str, Any]] = (
         {"player_id": match.player_a_id, "score": a_wins, "is_winner": a_wins > b_wins},
         {"player_id": match.player_b_id, "score": b_wins, "is_winner": b_wins > a_wins},
     )
     if match.play_id is not None:
         plays.replace_participants_of_result(uow, match.play_id, participants)
-        return
+        return match.play_id
     note = f"{tournament.name}: round {match.round.number}, table {match.table_number}"
     play = plays.record_play_of_result(
         uow,
         {
             "game_id": tournament.game_id,
-            "played_at": match.confirmed_at or utc_now(),
+            "played_at": played_at,
             "note": note[:PLAY_NOTE_MAX_LENGTH],
         },
         participants,
     )
-    uow.matches.update(match, {"play_id": play.id})
+    return play.id
