@@ -35,9 +35,11 @@ def build_event(
     status: TournamentStatus = TournamentStatus.IN_PROGRESS,
     top_cut_size: int | None = None,
     visibility: Visibility = Visibility.PUBLIC,
+    existing_players: Sequence[uuid.UUID] = (),
 ) -> Event:
     """A tournament of a new game at a new venue, with its players registered and checked
-    in; `players` is a count, or the user each player is linked to (None: nobody's)."""
+    in; `players` is a count, or the user each player is linked to (None: nobody's), and
+    `existing_players` sign up first."""
     users = [None] * players if isinstance(players, int) else list(players)
     game = uow.games.add(make_game())
     venue = uow.venues.add(
@@ -53,12 +55,12 @@ def build_event(
             format_name="Standard",
             venue_id=venue.id,
             organizer_id=organizer_id,
-            capacity=max(len(users), 2),
+            capacity=max(len(users) + len(existing_players), 2),
             starts_at=STARTS_AT,
             visibility=visibility,
             status=status,
             started_at=STARTS_AT if status is TournamentStatus.IN_PROGRESS else None,
-            last_sequence=len(users),
+            last_sequence=len(users) + len(existing_players),
             top_cut_size=top_cut_size,
         )
     )
@@ -69,7 +71,7 @@ def build_event(
         for sequence, user_id in enumerate(users, start=1)
     ]
     uow.commit()
-    player_ids = [player.id for player in players_added]
+    player_ids = [*existing_players, *(player.id for player in players_added)]
     for sequence, player_id in enumerate(player_ids, start=1):
         uow.registrations.add(
             Registration(

@@ -290,8 +290,8 @@ def report_result(
 ) -> MatchView:
     """Report a match's result and commit: a player of the match reports it (replacing an
     unconfirmed report); the organizer or an admin reports and confirms it at once, and
-    alone corrects a confirmed one, which needs `expected_version` (StaleObjectError
-    without it or when stale)."""
+    alone corrects a confirmed one (ConflictError for a player), which needs
+    `expected_version` (StaleObjectError without it or when stale)."""
     tournament, match = _result_of(uow, principal, tournament_id, match_id)
     values = {name: result[name] for name in RESULT_FIELDS}
     raise_violations(MATCH_RESULT_RULES.violations(values))
@@ -307,7 +307,7 @@ def report_result(
     if not manager:
         _refuse_unless_player(uow, principal, match)
         if match.status is MatchStatus.CONFIRMED:
-            raise PermissionDenied(CONFIRMED_ALREADY)
+            raise ConflictError(CONFIRMED_ALREADY)
     elif match.status is MatchStatus.CONFIRMED:
         if expected_version is None:
             raise StaleObjectError(CORRECTION_NEEDS_IF_MATCH)

@@ -166,7 +166,7 @@ def test_a_result_is_reported_confirmed_and_corrected_with_its_audit_trail(
     assert confirmed.status_code == 200, confirmed.json
     assert confirmed.json["status"] == "confirmed" and confirmed.json["play_id"]
     assert http.post(f"{url}/confirmation", headers=a_side.headers).status_code == 409
-    assert http.put(f"{url}/result", json=result(0, 2), headers=a_side.headers).status_code == 403
+    assert http.put(f"{url}/result", json=result(0, 2), headers=a_side.headers).status_code == 409
     missing = http.put(f"{url}/result", json=result(1, 1, 1), headers=organizer_account.headers)
     assert missing.status_code == 428
     stale = http.put(

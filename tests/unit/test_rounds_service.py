@@ -160,7 +160,7 @@ def test_a_player_reports_the_other_confirms_and_the_organizer_corrects(
     play = uow.plays.stored[confirmed["play_id"]]
     scores = {p.player_id: (p.score, p.is_winner) for p in play.participants}
     assert scores == {match["player_a_id"]: (2, True), match["player_b_id"]: (1, False)}
-    with pytest.raises(PermissionDenied, match="confirmed"):
+    with pytest.raises(ConflictError, match="confirmed"):
         rounds.report_result(
             uow, other, event.tournament_id, match["id"], result, expected_version=None
         )

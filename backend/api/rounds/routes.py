@@ -125,7 +125,6 @@ class MatchById(MethodView):
 class MatchResult(MethodView):
     @blp.requires(Permission.SIGNED_IN)
     @blp.replaces(ResultIn, MatchOut, CORRECTION_IF_MATCH)
-    @blp.documents_errors(HTTPStatus.FORBIDDEN)
     def put(self, result: dict[str, int], tournament_id: UUID, match_id: UUID) -> MatchView:
         """Report a match's result: a player of it; its organizer or an admin confirms it too."""
         sent = blp.expected_version_if_sent()
@@ -153,7 +152,6 @@ class MatchConfirmation(MethodView):
     @blp.response(200, MatchOut)
     @blp.documents_errors(
         HTTPStatus.BAD_REQUEST,
-        HTTPStatus.FORBIDDEN,
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.SERVICE_UNAVAILABLE,
