@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.domain.principal import SYSTEM
 from backend.models import (
     ApiToken,
     AuditLog,
@@ -24,12 +25,14 @@ from backend.models import (
     game_tags,
 )
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
+from backend.services import rounds
 from backend.state import app_state
 from tests.accounts import Account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
 from tests.shelf_and_plays import World
+from tests.tournament_builders import stored_event
 
 PLAYS = "/api/v1/plays"
 PLAYERS = "/api/v1/players"
@@ -385,3 +388,40 @@ def test_a_suggestion_request_costs_at_most_five_statements(
     assert len(response.json["items"]) == min(50, catalog_size)
     suggesting = [sql for sql in statements if sql not in token_statements(statements)]
     assert len(suggesting) <= 5, suggesting
+
+
+def _played_event(session_factory: sessionmaker[Session], organizer: Account, players: int) -> str:
+    """A public tournament of `players`, its first round paired and every result confirmed."""
+    event = stored_event(session_factory, organizer.user_id, players)
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        paired = rounds.pair_next_round(uow, SYSTEM, event.tournament_id)
+        for match in paired["matches"]:
+            if match["player_b_id"] is not None:
+                rounds.report_result(
+                    uow,
+                    SYSTEM,
+                    event.tournament_id,
+                    match["id"],
+                    {"player_a_wins": 2, "player_b_wins": 1, "draws": 0},
+                    expected_version=None,
+                )
+    return f"/api/v1/tournaments/{event.tournament_id}"
+
+
+@pytest.mark.parametrize("read", ["standings", "rounds", "rounds/1", "matches"])
+def test_a_tournaments_reads_cost_as_many_statements_for_8_players_as_for_64(
+    anonymous_client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    organizer: Account,
+    read: str,
+) -> None:
+    counts = []
+    for players in (8, 64):
+        url = f"{_played_event(session_factory, organizer, players)}/{read}"
+        with recorded_statements() as statements:
+            response = anonymous_client.get(url)
+        assert response.status_code == 200, response.json
+        counts.append(len(statements))
+    # The tournament, then its entrants and matches (standings), its rounds and their
+    # matches, or the matches' count and page.
+    assert counts[0] == counts[1] <= 3, counts
