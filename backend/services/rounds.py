@@ -65,11 +65,16 @@ CONFIRMED_ALREADY = (
 CORRECTION_NEEDS_IF_MATCH = "Correcting a confirmed result needs the match's ETag in If-Match."
 
 
-def round_version(round_: RoundView | Round) -> VersionTag:
-    return version_tag(round_["version"] if isinstance(round_, dict) else round_.version)
+def round_version(round_: RoundView) -> VersionTag:
+    """A round's tag: its version and the sum of its matches' versions. A result moves its
+    match's version, not the round's, and versions only grow, so the sum names the state
+    of the round with its matches (an If-None-Match of an older one is no 304)."""
+    matches = sum(match["version"] for match in round_["matches"])
+    return VersionTag(f"{round_['version']}.{matches}")
 
 
 def match_version(match: MatchView) -> VersionTag:
+    """A match's tag: its version, which each report, confirmation and correction moves."""
     return version_tag(match["version"])
 
 

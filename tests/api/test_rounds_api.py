@@ -151,6 +151,7 @@ def test_a_result_is_reported_confirmed_and_corrected_with_its_audit_trail(
     event = stored_event(session_factory, organizer_account.user_id, [ana.user_id, ben.user_id])
     (match,) = pair(http, event, organizer_account).json["matches"]
     url = f"{base(event)}/matches/{match['id']}"
+    round_etag = http.get(f"{base(event)}/rounds/1").headers["ETag"]
     a_side = ana if match["player_a_id"] == str(event.player_ids[0]) else ben
     b_side = ben if a_side is ana else ana
     assert http.put(f"{url}/result", json=result(2, 0), headers=outsider.headers).status_code == 403
@@ -160,6 +161,9 @@ def test_a_result_is_reported_confirmed_and_corrected_with_its_audit_trail(
     # Before confirmation, a player's new report replaces the last.
     again = http.put(f"{url}/result", json=result(2, 1), headers=b_side.headers)
     assert again.status_code == 200 and again.json["reported_by"] == b_side.actor
+    # The round carries its matches' results: its ETag moves with them.
+    cached = http.get(f"{base(event)}/rounds/1", headers={"If-None-Match": round_etag})
+    assert cached.status_code == 200 and cached.headers["ETag"] != round_etag
     own = http.post(f"{url}/confirmation", headers=b_side.headers)
     assert own.status_code == 403
     confirmed = http.post(f"{url}/confirmation", headers=a_side.headers)
