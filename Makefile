@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve seed migrate revision import create-admin introspect test \
-	lint format bench bench-concierge bench-import bench-introspect bench-requests bench-sign-in clean
+	lint format bench bench-concierge bench-tournament bench-import bench-introspect bench-requests bench-sign-in clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,16 +60,24 @@ revision: $(DEV_STAMP) ## new migration from the models: make revision m="what c
 test: $(DEV_STAMP) ## run the test suite (PostgreSQL/MariaDB too when TEST_POSTGRES_URL/TEST_MARIADB_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline: reads anonymous and with a token, a write with a token), importer, introspection, failed sign-in timing, CPU per request against HEAD~1, the concierge's suggestions; writes docs/benchmarks.md
+bench: $(DEV_STAMP) ## every benchmark: load (wrk against a raw psycopg baseline: reads anonymous and with a token, a write with a token), importer, introspection, failed sign-in timing, CPU per request against HEAD~1, the concierge's suggestions, Swiss pairing and standings of a 256-player event; writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.load_bench
 	$(BIN)/python -m scripts.bench.import_bench
 	$(BIN)/python -m scripts.bench.introspect_bench
 	$(BIN)/python -m scripts.bench.sign_in_bench
 	$(BIN)/python -m scripts.bench.request_cpu_bench
 	$(BIN)/python -m scripts.bench.concierge_bench
+	$(BIN)/python -m scripts.bench.swiss_bench
+	$(BIN)/python -m scripts.bench.standings_bench
+	$(BIN)/python -m scripts.bench.tournament_api_bench
 
 bench-concierge: $(DEV_STAMP) ## the concierge's suggestions on PostgreSQL with the full catalog, 200 players, 600 owned games, 20,000 plays, beside the obvious way (BENCH_POSTGRES_URL); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.concierge_bench $(ARGS)
+
+bench-tournament: $(DEV_STAMP) ## pairing a round and computing the standings of a 256-player Swiss event: the domain functions alone, then each round through the API on PostgreSQL (BENCH_POSTGRES_URL; goal: each under one second); writes docs/benchmarks.md
+	$(BIN)/python -m scripts.bench.swiss_bench
+	$(BIN)/python -m scripts.bench.standings_bench
+	$(BIN)/python -m scripts.bench.tournament_api_bench
 
 bench-requests: $(DEV_STAMP) ## CPU time per request against an earlier revision: make bench-requests ARGS="--against REV" (default HEAD~1); writes docs/benchmarks.md
 	$(BIN)/python -m scripts.bench.request_cpu_bench $(ARGS)

@@ -58,7 +58,13 @@ from backend.repositories.players import (
 )
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayRepository, PlayView
 from backend.repositories.registrations import RegistrationRepository, RegistrationView
-from backend.repositories.rounds import MatchRepository
+from backend.repositories.rounds import (
+    EntrantRow,
+    MatchFilters,
+    MatchRepository,
+    MatchView,
+    RoundView,
+)
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
 from backend.repositories.tournaments import TournamentRepository
 from backend.repositories.users import ApiTokenRepository, UserRepository
@@ -899,16 +905,146 @@ REGISTRATION_VIEW_FIELDS = (
     "dropped_after_round",
     *AUDITED_COLUMNS,
 )
+ROUND_VIEW_FIELDS = ("id", "tournament_id", "number", "stage", "rematches_allowed")
+MATCH_VIEW_FIELDS = (
+    "id",
+    "round_id",
+    "table_number",
+    "player_a_id",
+    "player_b_id",
+    "player_a_wins",
+    "player_b_wins",
+    "draws",
+    "status",
+    "reported_by",
+    "reported_at",
+    "confirmed_by",
+    "confirmed_at",
+    "play_id",
+)
 
 
 class FakeRoundRepository(FakeRowRepository[Round]):
-    """The rounds, counted by tournament."""
+    """The rounds; adding one adds its matches to the matches' fake, as the cascade does."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        matches: FakeMatchRepository,
+        registrations: FakeRowRepository[Registration],
+        players: FakePlayerRepository,
+    ) -> None:
         super().__init__("round", frozenset())
+        self.matches = matches
+        self.registrations = registrations
+        self.players = players
 
     def count_of_tournament(self, tournament_id: uuid.UUID) -> int:
         return sum(r.tournament_id == tournament_id for r in self.stored.values())
+
+    def add(self, entity: Round) -> Round:
+        super().add(entity)
+        for match in entity.matches:
+            match.round_id = entity.id
+            self.matches.add(match)
+        return entity
+
+    def views_of_tournament(
+        self, tournament_id: uuid.UUID, *, number: int | None = None
+    ) -> list[RoundView]:
+        rounds = sorted(
+            (
+                round_
+                for round_ in self.stored.values()
+                if round_.tournament_id == tournament_id
+                and (number is None or round_.number == number)
+            ),
+            key=lambda round_: round_.number,
+        )
+        return [
+            cast(
+                RoundView,
+                {
+                    **{name: getattr(round_, name) for name in ROUND_VIEW_FIELDS},
+                    **_columns(round_),
+                    "matches": [
+                        self.matches.view_of(match) for match in self.matches.of_round(round_.id)
+                    ],
+                },
+            )
+            for round_ in rounds
+        ]
+
+    def entrants(self, tournament_id: uuid.UUID) -> list[EntrantRow]:
+        return [
+            EntrantRow(
+                player_id=registration.player_id,
+                display_name=self.players.stored[registration.player_id].display_name,
+                status=registration.status,
+                checked_in=registration.checked_in_at is not None,
+                dropped_after_round=registration.dropped_after_round,
+            )
+            for registration in sorted(
+                self.registrations.stored.values(), key=lambda registration: registration.sequence
+            )
+            if registration.tournament_id == tournament_id
+            and registration.status is not RegistrationStatus.WAITLISTED
+        ]
+
+
+class FakeMatchRepository(FakeRowRepository[Match]):
+    """The matches; their views read the rounds' fake for their round's number."""
+
+    rounds: FakeRoundRepository
+
+    def __init__(self) -> None:
+        super().__init__("match", MatchRepository.updatable)
+
+    def of_round(self, round_id: uuid.UUID) -> list[Match]:
+        return sorted(
+            (match for match in self.stored.values() if match.round_id == round_id),
+            key=lambda match: match.table_number,
+        )
+
+    def view_of(self, match: Match) -> MatchView:
+        number = self.rounds.stored[match.round_id].number
+        return cast(
+            MatchView,
+            {
+                **{name: getattr(match, name) for name in MATCH_VIEW_FIELDS},
+                **_columns(match),
+                "round_number": number,
+            },
+        )
+
+    def of_tournament(self, tournament_id: uuid.UUID) -> list[MatchView]:
+        return [
+            match
+            for round_ in self.rounds.views_of_tournament(tournament_id)
+            for match in round_["matches"]
+        ]
+
+    def page_of_tournament(
+        self, tournament_id: uuid.UUID, filters: MatchFilters, *, page: int, page_size: int
+    ) -> Page[MatchView]:
+        matching = [
+            match
+            for match in self.of_tournament(tournament_id)
+            if (filters.round_number is None or match["round_number"] == filters.round_number)
+            and (
+                filters.player_id is None
+                or filters.player_id in (match["player_a_id"], match["player_b_id"])
+            )
+        ]
+        return _page(matching, page, page_size)
+
+    def in_tournament(self, tournament_id: uuid.UUID, match_id: uuid.UUID) -> Match:
+        match = self.stored.get(match_id)
+        if match is None or self.rounds.stored[match.round_id].tournament_id != tournament_id:
+            raise NotFoundError(self.entity_name, match_id)
+        return match
+
+    def view(self, tournament_id: uuid.UUID, match_id: uuid.UUID) -> MatchView:
+        return self.view_of(self.in_tournament(tournament_id, match_id))
 
 
 class FakeUnitOfWork:
@@ -937,8 +1073,9 @@ class FakeUnitOfWork:
             "tournament", TournamentRepository.updatable
         )
         self.registrations = FakeRegistrationRepository(self.players)
-        self.rounds = FakeRoundRepository()
-        self.matches = FakeRowRepository[Match]("match", MatchRepository.updatable)
+        self.matches = FakeMatchRepository()
+        self.rounds = FakeRoundRepository(self.matches, self.registrations, self.players)
+        self.matches.rounds = self.rounds
         for game in games:
             self.games.add(game)
         self.commits = 0

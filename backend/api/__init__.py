@@ -22,6 +22,7 @@ from backend.api.labels.routes import label_blueprint
 from backend.api.players.routes import blp as players_blueprint
 from backend.api.plays.routes import blp as plays_blueprint
 from backend.api.registrations.routes import blp as registrations_blueprint
+from backend.api.rounds.routes import blp as rounds_blueprint
 from backend.api.shelf.routes import blp as shelf_blueprint
 from backend.api.users.routes import blp as users_blueprint
 from backend.domain.labels import LABEL_KINDS
@@ -96,6 +97,7 @@ def init_app(app: Flask) -> Api:
     api.register_blueprint(auth_blueprint)
     api.register_blueprint(users_blueprint)
     api.register_blueprint(audit_blueprint)
+    api.register_blueprint(rounds_blueprint)
     api.register_blueprint(health_blueprint)
     api.register_blueprint(registrations_blueprint)
     app.register_blueprint(_swagger_ui_assets())

@@ -222,3 +222,23 @@ def _play_at(
     if expected_version is not None:
         expected_version.check("play", play_id, play_version(play))
     return play
+
+
+def record_play_of_result(
+    uow: UnitOfWork, values: Mapping[str, Any], participants: Sequence[Mapping[str, Any]]
+) -> Play:
+    """Record the play a confirmed tournament result stands for, with the same rules as
+    any play, without committing: the caller's service has decided who may confirm it."""
+    _check_play_values(values)
+    checked = _checked_participants(uow, participants)
+    return uow.plays.add(Play(**values, participants=[PlayParticipant(**p) for p in checked]))
+
+
+def replace_participants_of_result(
+    uow: UnitOfWork, play_id: UUID, participants: Sequence[Mapping[str, Any]]
+) -> Play:
+    """The play of a corrected tournament result gets these participants, with the same
+    rules as any play, without committing (see record_play_of_result)."""
+    play = uow.plays.get_with_participants(play_id)
+    _replace_participants(play, _checked_participants(uow, participants))
+    return play

@@ -42,6 +42,7 @@ from backend.repositories.base import Page
 from backend.repositories.players import PlayerView
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayView
 from backend.repositories.registrations import RegistrationView
+from backend.repositories.rounds import EntrantRow, MatchFilters, MatchView, RoundView
 from backend.repositories.shelf import CollectionItemView, CopyView
 
 LabelT = TypeVar("LabelT", bound=Label)
@@ -461,6 +462,18 @@ class RoundStore(Protocol):
     def add(self, entity: Round) -> Round: ...
     def delete(self, entity: Round) -> None: ...
 
+    def views_of_tournament(
+        self, tournament_id: UUID, *, number: int | None = None
+    ) -> list[RoundView]:
+        """The tournament's rounds in order (only round `number`, when given), each with
+        its matches by table."""
+        ...
+
+    def entrants(self, tournament_id: UUID) -> list[EntrantRow]:
+        """The tournament's registrations but the waitlisted, with their players' names,
+        in order of sign-up."""
+        ...
+
 
 class MatchStore(Protocol):
     """The rounds' matches and their results."""
@@ -471,6 +484,24 @@ class MatchStore(Protocol):
 
     def add(self, entity: Match) -> Match: ...
     def update(self, entity: Match, changes: Mapping[str, Any]) -> Match: ...
+
+    def of_tournament(self, tournament_id: UUID) -> list[MatchView]:
+        """Every match of the tournament by round and table."""
+        ...
+
+    def page_of_tournament(
+        self, tournament_id: UUID, filters: MatchFilters, *, page: int, page_size: int
+    ) -> Page[MatchView]:
+        """One page of the tournament's matches passing the filters, by round and table."""
+        ...
+
+    def view(self, tournament_id: UUID, match_id: UUID) -> MatchView:
+        """The match as clients read it; NotFoundError unless it is the tournament's."""
+        ...
+
+    def in_tournament(self, tournament_id: UUID, match_id: UUID) -> Match:
+        """The match with its round loaded; NotFoundError unless it is the tournament's."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -163,6 +163,8 @@ def spec_operations(documented: Any) -> list[tuple[str, str]]:
 
 
 def with_made_up_ids(path: str) -> str:
+    # A round is named by its number, every other path parameter by a UUID.
+    path = path.replace("{number}", "1")
     return re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
 
 

@@ -151,6 +151,41 @@ OPERATIONS = {
         "428",
         "503",
     },
+    ("get", "/api/v1/tournaments/{tournament_id}/rounds"): {"401", "404", "503"},
+    ("post", "/api/v1/tournaments/{tournament_id}/rounds"): {
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+        "422",
+        "503",
+    },
+    ("get", "/api/v1/tournaments/{tournament_id}/rounds/{number}"): {"401", "404", "503"},
+    ("get", "/api/v1/tournaments/{tournament_id}/matches"): {"401", "404", "422", "503"},
+    ("get", "/api/v1/tournaments/{tournament_id}/matches/{match_id}"): {"401", "404", "503"},
+    ("put", "/api/v1/tournaments/{tournament_id}/matches/{match_id}/result"): {
+        "400",
+        "401",
+        "404",
+        "409",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "503",
+    },
+    ("post", "/api/v1/tournaments/{tournament_id}/matches/{match_id}/confirmation"): {
+        "400",
+        "401",
+        "404",
+        "409",
+        "503",
+    },
+    ("get", "/api/v1/tournaments/{tournament_id}/standings"): {"401", "404", "503"},
 }
 
 
@@ -191,14 +226,18 @@ def test_every_operation_has_a_one_line_summary(spec: dict[str, Any]) -> None:
 
 
 def test_only_replacing_preferences_takes_an_optional_if_match(spec: dict[str, Any]) -> None:
-    """A player's preferences may be PUT without If-Match while it has none."""
+    """A player's preferences may be PUT without If-Match while it has none; a match's
+    result, until it is confirmed (a correction needs it)."""
     optional = []
     for key, operation in operations(spec).items():
         for parameter in operation.get("parameters", []):
             if isinstance(parameter, dict) and parameter.get("name") == "If-Match":
                 assert parameter["required"] is False, key
                 optional.append(key)
-    assert optional == [("put", "/api/v1/players/{player_id}/preferences")]
+    assert sorted(optional) == [
+        ("put", "/api/v1/players/{player_id}/preferences"),
+        ("put", "/api/v1/tournaments/{tournament_id}/matches/{match_id}/result"),
+    ]
 
 
 def test_list_documents_pagination(spec: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.domain.accounts import Role
-from backend.domain.principal import Principal
+from backend.domain.principal import SYSTEM, Principal
 from backend.models import (
     ApiToken,
     AuditLog,
@@ -26,13 +26,14 @@ from backend.models import (
     game_tags,
 )
 from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
-from backend.services import registrations
+from backend.services import registrations, rounds
 from backend.state import app_state
 from tests.accounts import Account, add_account
 from tests.api.helpers import GAMES
 from tests.conftest import recorded_statements
 from tests.factories import game_fields
 from tests.shelf_and_plays import World
+from tests.tournament_builders import stored_event
 from tests.tournament_rows import add_players, add_tournament
 
 PLAYS = "/api/v1/plays"
@@ -421,3 +422,40 @@ def test_a_page_of_registrations_with_their_players_costs_three_statements(
         )
     assert response.status_code == 200
     assert len(filtered) == 3, filtered
+
+
+def _played_event(session_factory: sessionmaker[Session], organizer: Account, players: int) -> str:
+    """A public tournament of `players`, its first round paired and every result confirmed."""
+    event = stored_event(session_factory, organizer.user_id, players)
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        paired = rounds.pair_next_round(uow, SYSTEM, event.tournament_id)
+        for match in paired["matches"]:
+            if match["player_b_id"] is not None:
+                rounds.report_result(
+                    uow,
+                    SYSTEM,
+                    event.tournament_id,
+                    match["id"],
+                    {"player_a_wins": 2, "player_b_wins": 1, "draws": 0},
+                    expected_version=None,
+                )
+    return f"/api/v1/tournaments/{event.tournament_id}"
+
+
+@pytest.mark.parametrize("read", ["standings", "rounds", "rounds/1", "matches"])
+def test_a_tournaments_reads_cost_as_many_statements_for_8_players_as_for_64(
+    anonymous_client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    organizer: Account,
+    read: str,
+) -> None:
+    counts = []
+    for players in (8, 64):
+        url = f"{_played_event(session_factory, organizer, players)}/{read}"
+        with recorded_statements() as statements:
+            response = anonymous_client.get(url)
+        assert response.status_code == 200, response.json
+        counts.append(len(statements))
+    # The tournament, then its entrants and matches (standings), its rounds and their
+    # matches, or the matches' count and page.
+    assert counts[0] == counts[1] <= 3, counts

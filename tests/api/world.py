@@ -15,10 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.domain.accounts import Role
+from backend.domain.tournaments import MatchStatus, RoundStage
+from backend.models import Match, Round
+from backend.repositories.unit_of_work import SqlAlchemyUnitOfWork
 from backend.state import app_state
 from tests.accounts import TEST_PASSWORD, Account
 from tests.conftest import AccountMaker
 from tests.factories import game_fields
+from tests.tournament_builders import build_event
 from tests.tournament_rows import add_tournament
 
 # A passphrase any new account or changed password may have.
@@ -54,6 +58,13 @@ class World:
     # player's registration in it, each made on first use.
     open_tournament: Callable[[], str]
     member_registration: Callable[[], str]
+    # A public tournament in progress, organized by the organizer, in its first round: the
+    # member's player against another, whose user reported the result (so the member may
+    # re-report it or confirm it); its match.
+    tournament: Callable[[], str]
+    match: Callable[[], str]
+    # A public tournament in progress, organized by the organizer, with no round yet.
+    unpaired_tournament: Callable[[], str]
 
     def role(self, role: Role) -> Account:
         return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
@@ -118,6 +129,43 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         registration_id: str = response.get_json()["id"]
         return registration_id
 
+    session_factory = app_state(app).session_factory
+
+    @functools.cache
+    def tournament_and_match() -> tuple[str, str]:
+        member_player_id = uuid.UUID(member_player())
+        with SqlAlchemyUnitOfWork(session_factory, actor=organizer.actor) as uow:
+            event = build_event(uow, organizer.user_id, 1, existing_players=[member_player_id])
+            match = Match(
+                table_number=1,
+                player_a_id=member_player_id,
+                player_b_id=event.player_ids[1],
+                player_a_wins=0,
+                player_b_wins=2,
+                draws=0,
+                status=MatchStatus.REPORTED,
+                reported_by=f"user:{uuid.uuid4()}",
+            )
+            uow.rounds.add(
+                Round(
+                    tournament_id=event.tournament_id,
+                    number=1,
+                    stage=RoundStage.SWISS,
+                    matches=[match],
+                )
+            )
+            uow.tournaments.update(
+                uow.tournaments.get_or_raise(event.tournament_id),
+                {"swiss_rounds": 1, "top_cut_size": 0},
+            )
+            uow.commit()
+            return str(event.tournament_id), str(match.id)
+
+    @functools.cache
+    def unpaired_tournament() -> str:
+        with SqlAlchemyUnitOfWork(session_factory, actor=organizer.actor) as uow:
+            return str(build_event(uow, organizer.user_id, 4).tournament_id)
+
     return World(
         member=member,
         organizer=organizer,
@@ -135,6 +183,9 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         member_play=member_play,
         open_tournament=open_tournament,
         member_registration=member_registration,
+        tournament=lambda: tournament_and_match()[0],
+        match=lambda: tournament_and_match()[1],
+        unpaired_tournament=unpaired_tournament,
     )
 
 
@@ -150,8 +201,18 @@ def path_values(world: World, rule: str) -> dict[str, str]:
         "token_id": lambda: str(world.target.token_id),
         "player_id": world.member_player,
         "play_id": world.member_play,
-        "tournament_id": world.open_tournament,
+        # Registrations need one open for them; pairing a round one whose last round is
+        # over (one with none); results and reads one in its first round.
+        "tournament_id": (
+            world.open_tournament
+            if "/registrations" in rule
+            else world.unpaired_tournament
+            if rule.endswith("/rounds")
+            else world.tournament
+        ),
         "registration_id": world.member_registration,
+        "number": lambda: "1",
+        "match_id": world.match,
     }
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     missing = [name for name in names if name not in known]
@@ -214,6 +275,14 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
     ("patch", "/api/v1/tournaments/{tournament_id}/registrations/{registration_id}"): (
         lambda _world: {"checked_in": True}
     ),
+    ("post", "/api/v1/tournaments/{tournament_id}/rounds"): lambda _world: {
+        "allow_rematches": False
+    },
+    ("put", "/api/v1/tournaments/{tournament_id}/matches/{match_id}/result"): lambda _world: {
+        "player_a_wins": 2,
+        "player_b_wins": 1,
+        "draws": 0,
+    },
 }
 
 # A valid query for each read that needs one, by OpenAPI path.
