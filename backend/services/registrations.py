@@ -199,8 +199,11 @@ def _drop(
     if tournament.status is TournamentStatus.IN_PROGRESS:
         # Only a player being paired has rounds to keep: a no-show or a waitlisted player
         # dropping now stays out of the standings (backend.domain.tournaments' is_entrant).
+        # Nor does one dropping before round 1 is paired: there is nothing to keep.
         if is_paired(registration.status, registration.checked_in_at is not None):
-            changes["dropped_after_round"] = uow.rounds.count_of_tournament(tournament.id)
+            rounds_paired = uow.rounds.count_of_tournament(tournament.id)
+            if rounds_paired:
+                changes["dropped_after_round"] = rounds_paired
     elif tournament.status is not TournamentStatus.REGISTRATION_OPEN:
         raise ConflictError(f"No drop in a tournament that is {tournament.status}.")
     uow.registrations.update(registration, changes)

@@ -291,3 +291,15 @@ def test_a_registration_of_another_tournament_is_not_found(setting: Setting) -> 
         )["sequence"]
         == 1
     )
+
+
+def test_a_drop_after_the_start_but_before_round_one_leaves_the_standings(
+    setting: Setting,
+) -> None:
+    playing = setting.sign_up(setting.members_player)
+    setting.change(playing["id"], {"checked_in": True})
+    setting.move_to(TournamentStatus.IN_PROGRESS)
+    dropped = setting.change(playing["id"], DROP, setting.member)
+    # No round was played, so there is nothing to keep: not an entrant, not in standings.
+    assert dropped["dropped_after_round"] is None
+    assert not is_entrant(dropped["status"], True, dropped["dropped_after_round"])
