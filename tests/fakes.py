@@ -59,7 +59,7 @@ from backend.repositories.players import (
 )
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayRepository, PlayView
 from backend.repositories.registrations import RegistrationRepository
-from backend.repositories.rounds import MatchRepository
+from backend.repositories.rounds import MatchRepository, RoundView
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
 from backend.repositories.tournaments import (
     Audience,
@@ -892,6 +892,39 @@ class FakeTournamentRepository(FakeRowRepository[Tournament]):
         return Page(views, len(matching))
 
 
+class FakeRoundRepository(FakeRowRepository[Round]):
+    """The rounds; their matches are the matches' fake's, set by the Unit of Work."""
+
+    def __init__(self) -> None:
+        super().__init__("round", frozenset())
+        self.matches: FakeRowRepository[Match] | None = None
+
+    def views_of_tournament(self, tournament_id: uuid.UUID) -> list[RoundView]:
+        rounds = sorted(
+            (row for row in self.stored.values() if row.tournament_id == tournament_id),
+            key=lambda row: row.number,
+        )
+        matches = [] if self.matches is None else list(self.matches.stored.values())
+        return [
+            cast(
+                RoundView,
+                {
+                    **_row_columns(row),
+                    "matches": [
+                        {**_row_columns(match), "round_number": row.number}
+                        for match in sorted(matches, key=lambda match: match.table_number)
+                        if match.round_id == row.id
+                    ],
+                },
+            )
+            for row in rounds
+        ]
+
+
+def _row_columns(row: Any) -> dict[str, Any]:
+    return {column.name: getattr(row, column.name) for column in type(row).__table__.columns}
+
+
 def _seen_by(audience: Audience, tournament: Tournament) -> bool:
     """The audience's view through the domain's own rule, as its principal would be."""
     if audience.everything:
@@ -941,9 +974,10 @@ class FakeUnitOfWork:
         self.registrations = FakeRowRepository[Registration](
             "registration", RegistrationRepository.updatable
         )
-        self.rounds = FakeRowRepository[Round]("round", frozenset())
+        self.rounds = FakeRoundRepository()
         self.matches = FakeRowRepository[Match]("match", MatchRepository.updatable)
         self.tournaments.registrations = self.registrations
+        self.rounds.matches = self.matches
         for game in games:
             self.games.add(game)
         self.commits = 0

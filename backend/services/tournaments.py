@@ -7,6 +7,8 @@ manage any (backend.domain.tournaments' `may_manage`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -34,9 +36,10 @@ from backend.domain.tournaments import (
     starts_at_problem,
     top_cut_problem,
 )
-from backend.domain.versions import ExpectedVersion, VersionTag, version_tag
+from backend.domain.versions import ExpectedVersion, VersionTag
 from backend.models import Tournament
 from backend.repositories.base import Page
+from backend.repositories.rounds import RoundView
 from backend.repositories.tournaments import Audience, TournamentFilters, TournamentView
 from backend.services.unit_of_work import UnitOfWork
 
@@ -68,10 +71,11 @@ def managed_tournament(
 
 
 class TournamentDetail(TournamentView):
-    """A tournament as its own read gives it: with its checked-in count too (the API adds
-    its rounds, which are the rounds' repository's reads)."""
+    """A tournament as its own read gives it: with its checked-in count and its rounds,
+    each with its matches."""
 
     checked_in_count: int
+    rounds: list[RoundView]
 
 
 # The fields a tournament's organizer sets, while its state allows.
@@ -92,11 +96,28 @@ MIN_ENTRANTS = 2
 NOT_AN_ORGANIZER = "Must be a user whose role is organizer or admin."
 
 
-def tournament_version(tournament: Tournament | TournamentView) -> VersionTag:
-    """A tournament's tag: its own row's version (its fields and its lifecycle)."""
-    if isinstance(tournament, dict):
-        return version_tag(tournament["version"])
-    return version_tag(tournament.version)
+def tournament_version(detail: TournamentDetail) -> VersionTag:
+    """A tournament's tag as its detail reads: its own version, and a digest of what the
+    detail carries beyond its row (its counts, its rounds' and matches' ids and versions),
+    which change without touching the tournament; so a 304 is never stale, and a change
+    sent with it goes ahead only on what its sender saw."""
+    beyond = {
+        "counts": [
+            detail["registered_count"],
+            detail["waitlisted_count"],
+            detail["checked_in_count"],
+        ],
+        "rounds": [
+            [
+                str(round_["id"]),
+                round_["version"],
+                *([str(match["id"]), match["version"]] for match in round_["matches"]),
+            ]
+            for round_ in detail["rounds"]
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(beyond, sort_keys=True).encode()).hexdigest()[:16]
+    return VersionTag(f"{detail['version']}.{digest}")
 
 
 def audience_of(principal: Principal) -> Audience:
@@ -164,7 +185,8 @@ def change_tournament(
     require(principal, Permission.MANAGE_TOURNAMENTS)
     tournament = managed_tournament(uow, principal, tournament_id, lock=True)
     if expected_version is not None:
-        expected_version.check("tournament", tournament_id, tournament_version(tournament))
+        current = tournament_version(_detail(uow, tournament))
+        expected_version.check("tournament", tournament_id, current)
     values = dict(changes)
     wanted = values.pop("status", None)
     if values:
@@ -199,7 +221,8 @@ def remove_tournament(
     require(principal, Permission.MANAGE_TOURNAMENTS)
     tournament = managed_tournament(uow, principal, tournament_id, lock=True)
     if expected_version is not None:
-        expected_version.check("tournament", tournament_id, tournament_version(tournament))
+        current = tournament_version(_detail(uow, tournament))
+        expected_version.check("tournament", tournament_id, current)
     if tournament.status is not TournamentStatus.DRAFT:
         raise ConflictError(
             f"Only a draft can be removed; this tournament is {tournament.status}: cancel it "
@@ -276,11 +299,13 @@ def _check_values(uow: UnitOfWork, values: dict[str, Any], stored: Tournament | 
 
 
 def _detail(uow: UnitOfWork, tournament: Tournament) -> TournamentDetail:
-    """The tournament's columns with its counts: one statement beyond the tournament."""
+    """The tournament's columns with its counts and rounds: three statements beyond the
+    tournament (two without rounds), however many rounds and matches it has."""
     columns = {
         name: getattr(tournament, name)
         for name in TournamentView.__annotations__
         if name not in ("registered_count", "waitlisted_count")
     }
     counts = uow.tournaments.registration_counts(tournament.id)
-    return cast(TournamentDetail, {**columns, **counts})
+    rounds = uow.rounds.views_of_tournament(tournament.id)
+    return cast(TournamentDetail, {**columns, **counts, "rounds": rounds})

@@ -40,6 +40,7 @@ from backend.models.labels import Label
 from backend.repositories.base import Page
 from backend.repositories.players import PlayerView
 from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayView
+from backend.repositories.rounds import RoundView
 from backend.repositories.shelf import CollectionItemView, CopyView
 from backend.repositories.tournaments import (
     Audience,
@@ -442,6 +443,10 @@ class RoundStore(Protocol):
 
     def get_or_raise(self, identifier: Any) -> Round:
         """The round; NotFoundError if none."""
+        ...
+
+    def views_of_tournament(self, tournament_id: UUID) -> list[RoundView]:
+        """The tournament's rounds in order, each with its matches by table."""
         ...
 
     def add(self, entity: Round) -> Round: ...

@@ -86,7 +86,7 @@ def test_an_organizer_creates_a_draft_of_their_own(
     assert response.status_code == 201, response.json
     created = response.json
     assert response.headers["Location"].endswith(f"{TOURNAMENTS}/{created['id']}")
-    assert response.headers["ETag"] == f'"{created["version"]}"'
+    assert response.headers["ETag"].startswith(f'"{created["version"]}.')
     assert created["status"] == "draft"
     assert created["organizer_id"] == str(organizer.user_id)
     assert created["visibility"] == "public"
@@ -304,7 +304,7 @@ def test_changes_need_the_current_etag(
     path = f"{TOURNAMENTS}/{tournament['id']}"
     missing = http.patch(path, json={"name": "X"}, headers=organizer.headers)
     assert missing.status_code == 428
-    stale_tag = f'"{tournament["version"]}"'
+    stale_tag = http.get(path, headers=organizer.headers).headers["ETag"]
     assert patch(http, organizer, tournament["id"], {"name": "Y"}).status_code == 200
     stale = http.patch(
         path, json={"name": "Z"}, headers={**organizer.headers, "If-Match": stale_tag}
@@ -323,13 +323,10 @@ def test_only_a_draft_is_removed(
         etag = http.get(path, headers=organizer.headers).headers["ETag"]
         response = http.delete(path, headers={**organizer.headers, "If-Match": etag})
         assert response.status_code == expected, response.json
-    assert (
-        "cancel it instead"
-        in http.delete(
-            f"{TOURNAMENTS}/{live['id']}",
-            headers={**organizer.headers, "If-Match": f'"{live["version"]}"'},
-        ).json["message"]
-    )
+    path = f"{TOURNAMENTS}/{live['id']}"
+    etag = http.get(path, headers=organizer.headers).headers["ETag"]
+    refused = http.delete(path, headers={**organizer.headers, "If-Match": etag})
+    assert "cancel it instead" in refused.json["message"]
     assert http.get(f"{TOURNAMENTS}/{draft['id']}", headers=organizer.headers).status_code == 404
 
 
@@ -420,3 +417,47 @@ def test_history_records_the_lifecycle(
         ).status_code
         == 403
     )
+
+
+def test_each_answer_carrying_one_tournament_links_to_it(http: FlaskClient) -> None:
+    spec = http.get("/api/openapi.json").json
+    item = spec["paths"]["/api/v1/tournaments/{tournament_id}"]
+    for operation, status in (
+        (spec["paths"]["/api/v1/tournaments"]["post"], "201"),
+        (item["get"], "200"),
+        (item["patch"], "200"),
+    ):
+        links = operation["responses"][status]["links"]
+        assert set(links) == {"read", "change", "remove"}
+        assert links["read"]["parameters"] == {"tournament_id": "$response.body#/id"}
+        assert links["read"]["operationRef"].endswith("~1tournaments~1{tournament_id}/get")
+
+
+def test_the_etag_follows_the_counts_and_rounds_too(
+    http: FlaskClient,
+    people: dict[str, Account],
+    place: dict[str, str],
+    session_factory: sessionmaker[Session],
+) -> None:
+    organizer = people["organizer"]
+    tournament = opened(http, organizer, place)
+    path = f"{TOURNAMENTS}/{tournament['id']}"
+    seen = http.get(path).headers["ETag"]
+    assert http.get(path, headers={"If-None-Match": seen}).status_code == 304
+    for change in (
+        lambda: register(session_factory, tournament["id"], [CHECKED_IN]),
+        lambda: pair_rounds(session_factory, tournament["id"], rounds=1, players=2),
+    ):
+        change()
+        fresh = http.get(path, headers={"If-None-Match": seen})
+        assert fresh.status_code == 200
+        assert fresh.headers["ETag"] != seen
+        stale = http.patch(
+            path, json={"name": "Late"}, headers={**organizer.headers, "If-Match": seen}
+        )
+        assert stale.status_code == 412
+        seen = fresh.headers["ETag"]
+    changed = http.patch(
+        path, json={"name": "On time"}, headers={**organizer.headers, "If-Match": seen}
+    )
+    assert changed.status_code == 200, changed.json

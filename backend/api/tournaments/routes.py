@@ -41,11 +41,6 @@ blp = Blueprint(
 TOURNAMENT_PATH = "/api/v1/tournaments/{tournament_id}"
 
 
-def with_rounds(detail: TournamentDetail) -> dict[str, Any]:
-    """The detail with its rounds, each with its matches (two statements)."""
-    return {**detail, "rounds": get_uow().rounds.views_of_tournament(detail["id"])}
-
-
 @blp.route("")
 class Tournaments(MethodView):
     @blp.public
@@ -71,29 +66,29 @@ class Tournaments(MethodView):
 
     @blp.requires(Permission.MANAGE_TOURNAMENTS)
     @blp.creates(TournamentCreate, TournamentDetailOut, TOURNAMENT_PATH, "tournament_id")
-    def post(self, new_tournament: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    def post(self, new_tournament: dict[str, Any]) -> tuple[TournamentDetail, dict[str, str]]:
         """Create a tournament, as a draft that only you and the admins see."""
         detail = tournaments.create_tournament(get_uow(), current_principal(), new_tournament)
         blp.set_etag(tournaments.tournament_version(detail))
         location = url_for("tournaments.TournamentById", tournament_id=detail["id"])
-        return with_rounds(detail), {"Location": location}
+        return detail, {"Location": location}
 
 
 @blp.route("/<uuid:tournament_id>")
 class TournamentById(MethodView):
     @blp.public
     @blp.reads_one(TournamentDetailOut, TOURNAMENT_PATH, "tournament_id")
-    def get(self, tournament_id: UUID) -> dict[str, Any]:
+    def get(self, tournament_id: UUID) -> TournamentDetail:
         """Get a tournament with its counts and its rounds of matches."""
         detail = tournaments.tournament_detail(get_uow(), current_principal(), tournament_id)
         blp.set_etag(tournaments.tournament_version(detail))
-        return with_rounds(detail)
+        return detail
 
     @blp.requires(Permission.MANAGE_TOURNAMENTS)
     @blp.changes(
         TournamentPatch(partial=True), TournamentDetailOut, TOURNAMENT_PATH, "tournament_id"
     )
-    def patch(self, changes: dict[str, Any], tournament_id: UUID) -> dict[str, Any]:
+    def patch(self, changes: dict[str, Any], tournament_id: UUID) -> TournamentDetail:
         """Change a tournament's fields or move its status on; needs its ETag in If-Match."""
         detail = tournaments.change_tournament(
             get_uow(),
@@ -103,7 +98,7 @@ class TournamentById(MethodView):
             expected_version=blp.expected_version(),
         )
         blp.set_etag(tournaments.tournament_version(detail))
-        return with_rounds(detail)
+        return detail
 
     @blp.requires(Permission.MANAGE_TOURNAMENTS)
     @blp.removes(HTTPStatus.CONFLICT)
