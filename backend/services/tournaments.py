@@ -78,17 +78,6 @@ class TournamentDetail(TournamentView):
     rounds: list[RoundView]
 
 
-# The fields a tournament's organizer sets, while its state allows.
-TOURNAMENT_FIELDS = (
-    "name",
-    "game_id",
-    "format_name",
-    "venue_id",
-    "capacity",
-    "starts_at",
-    "visibility",
-    "top_cut_size",
-)
 # Its fields change only before it starts: from then on players and pairings count on them.
 EDITABLE_STATES = frozenset({TournamentStatus.DRAFT, TournamentStatus.REGISTRATION_OPEN})
 # Two players make the smallest event that can be paired.
