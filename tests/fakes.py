@@ -29,7 +29,8 @@ from backend.domain.errors import (
     StaleObjectError,
 )
 from backend.domain.labels import LABEL_KINDS, LabelKind, slugify
-from backend.domain.tournaments import RegistrationStatus
+from backend.domain.principal import ANONYMOUS, Principal
+from backend.domain.tournaments import RegistrationStatus, may_see
 from backend.domain.versions import BulkUpdate
 from backend.models import (
     ApiToken,
@@ -66,7 +67,13 @@ from backend.repositories.rounds import (
     RoundView,
 )
 from backend.repositories.shelf import CollectionItemView, CopyView, GameCopyRepository
-from backend.repositories.tournaments import TournamentRepository
+from backend.repositories.tournaments import (
+    Audience,
+    RegistrationCounts,
+    TournamentFilters,
+    TournamentRepository,
+    TournamentView,
+)
 from backend.repositories.users import ApiTokenRepository, UserRepository
 from backend.repositories.venues import VenueRepository
 
@@ -924,6 +931,80 @@ MATCH_VIEW_FIELDS = (
 )
 
 
+class FakeVenueRepository(FakeRowRepository[Venue]):
+    """The venues, listed by name."""
+
+    def __init__(self) -> None:
+        super().__init__("venue", VenueRepository.updatable)
+
+    def get(self, identifier: Any) -> Venue | None:
+        return self.stored.get(identifier)
+
+    def page(self, *, page: int, page_size: int) -> Page[Venue]:
+        venues = sorted(self.stored.values(), key=lambda venue: (venue.name, str(venue.id)))
+        start = (page - 1) * page_size
+        return Page(venues[start : start + page_size], len(venues))
+
+
+class FakeTournamentRepository(FakeRowRepository[Tournament]):
+    """The tournaments; their counts come from the registrations' fake, set by the Unit
+    of Work, and who sees one from the domain's `may_see` itself."""
+
+    def __init__(self) -> None:
+        super().__init__("tournament", TournamentRepository.updatable)
+        self.registrations: FakeRowRepository[Registration] | None = None
+
+    def count_at_venue(self, venue_id: uuid.UUID) -> int:
+        return sum(1 for tournament in self.stored.values() if tournament.venue_id == venue_id)
+
+    def registration_counts(self, tournament_id: uuid.UUID) -> RegistrationCounts:
+        rows = [] if self.registrations is None else list(self.registrations.stored.values())
+        mine = [row for row in rows if row.tournament_id == tournament_id]
+        registered = [row for row in mine if row.status is RegistrationStatus.REGISTERED]
+        return {
+            "registered_count": len(registered),
+            "waitlisted_count": sum(
+                1 for row in mine if row.status is RegistrationStatus.WAITLISTED
+            ),
+            "checked_in_count": sum(1 for row in registered if row.checked_in_at is not None),
+        }
+
+    def page(
+        self,
+        filters: TournamentFilters,
+        audience: Audience,
+        *,
+        page: int,
+        page_size: int,
+    ) -> Page[TournamentView]:
+        matching = [
+            tournament
+            for tournament in self.stored.values()
+            if _seen_by(audience, tournament) and _matches(filters, tournament)
+        ]
+        matching.sort(key=lambda tournament: (tournament.starts_at, str(tournament.id)))
+        start = (page - 1) * page_size
+        views = [
+            cast(
+                TournamentView,
+                {
+                    **{
+                        column.name: getattr(tournament, column.name)
+                        for column in Tournament.__table__.columns
+                        if column.name != "last_sequence"
+                    },
+                    **{
+                        name: count
+                        for name, count in self.registration_counts(tournament.id).items()
+                        if name != "checked_in_count"
+                    },
+                },
+            )
+            for tournament in matching[start : start + page_size]
+        ]
+        return Page(views, len(matching))
+
+
 class FakeRoundRepository(FakeRowRepository[Round]):
     """The rounds; adding one adds its matches to the matches' fake, as the cascade does."""
 
@@ -1047,6 +1128,29 @@ class FakeMatchRepository(FakeRowRepository[Match]):
         return self.view_of(self.in_tournament(tournament_id, match_id))
 
 
+def _seen_by(audience: Audience, tournament: Tournament) -> bool:
+    """The audience's view through the domain's own rule, as its principal would be."""
+    if audience.everything:
+        principal = Principal.system("fake")
+    elif audience.organizer_id is not None:
+        principal = Principal.of_user(audience.organizer_id, Role.ORGANIZER)
+    elif audience.signed_in:
+        principal = Principal.of_user(uuid.uuid4(), Role.MEMBER)
+    else:
+        principal = ANONYMOUS
+    return may_see(principal, tournament.organizer_id, tournament.status, tournament.visibility)
+
+
+def _matches(filters: TournamentFilters, tournament: Tournament) -> bool:
+    return (
+        (filters.status is None or tournament.status is filters.status)
+        and (filters.game_id is None or tournament.game_id == filters.game_id)
+        and (filters.venue_id is None or tournament.venue_id == filters.venue_id)
+        and (filters.starts_from is None or tournament.starts_at >= filters.starts_from)
+        and (filters.starts_until is None or tournament.starts_at < filters.starts_until)
+    )
+
+
 class FakeUnitOfWork:
     """Behaves like SqlAlchemyUnitOfWork: leaving it, or rollback(), restores what was
     committed last (which games, labels, players and their preferences, copies, collection
@@ -1068,14 +1172,13 @@ class FakeUnitOfWork:
         self.audit_log = FakeAuditLogRepository()
         self.sign_in_throttles = FakeSignInThrottleRepository()
         self.concierge = FakeConciergeRepository()
-        self.venues = FakeRowRepository[Venue]("venue", VenueRepository.updatable)
-        self.tournaments = FakeRowRepository[Tournament](
-            "tournament", TournamentRepository.updatable
-        )
+        self.venues = FakeVenueRepository()
+        self.tournaments = FakeTournamentRepository()
         self.registrations = FakeRegistrationRepository(self.players)
         self.matches = FakeMatchRepository()
         self.rounds = FakeRoundRepository(self.matches, self.registrations, self.players)
         self.matches.rounds = self.rounds
+        self.tournaments.registrations = self.registrations
         for game in games:
             self.games.add(game)
         self.commits = 0

@@ -24,7 +24,9 @@ from backend.api.plays.routes import blp as plays_blueprint
 from backend.api.registrations.routes import blp as registrations_blueprint
 from backend.api.rounds.routes import blp as rounds_blueprint
 from backend.api.shelf.routes import blp as shelf_blueprint
+from backend.api.tournaments.routes import blp as tournaments_blueprint
 from backend.api.users.routes import blp as users_blueprint
+from backend.api.venues.routes import blp as venues_blueprint
 from backend.domain.labels import LABEL_KINDS
 from backend.state import app_state
 
@@ -100,6 +102,8 @@ def init_app(app: Flask) -> Api:
     api.register_blueprint(rounds_blueprint)
     api.register_blueprint(health_blueprint)
     api.register_blueprint(registrations_blueprint)
+    api.register_blueprint(venues_blueprint)
+    api.register_blueprint(tournaments_blueprint)
     app.register_blueprint(_swagger_ui_assets())
     app.add_url_rule("/", "index", _index)
     return api

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from backend.models import Venue
-from backend.repositories.base import Repository
+from backend.repositories.base import Page, Repository
 
 
 class VenueRepository(Repository[Venue]):
@@ -13,3 +13,7 @@ class VenueRepository(Repository[Venue]):
     entity_name = "venue"
     updatable: ClassVar[frozenset[str]] = frozenset({"name", "address", "capacity", "time_zone"})
     default_order = (Venue.name, Venue.id)
+
+    def page(self, *, page: int, page_size: int) -> Page[Venue]:
+        """One page of the venues, by name: two statements (count, page)."""
+        return self.list(page=page, page_size=page_size)

@@ -44,6 +44,12 @@ from backend.repositories.plays import PlayerStatsView, PlayFilters, PlayView
 from backend.repositories.registrations import RegistrationView
 from backend.repositories.rounds import EntrantRow, MatchFilters, MatchView, RoundView
 from backend.repositories.shelf import CollectionItemView, CopyView
+from backend.repositories.tournaments import (
+    Audience,
+    RegistrationCounts,
+    TournamentFilters,
+    TournamentView,
+)
 
 LabelT = TypeVar("LabelT", bound=Label)
 
@@ -375,8 +381,14 @@ class ConciergeStore(Protocol):
 class VenueStore(Protocol):
     """The venues tournaments are held at."""
 
+    def get(self, identifier: Any) -> Venue | None: ...
+
     def get_or_raise(self, identifier: Any) -> Venue:
         """The venue; NotFoundError if none."""
+        ...
+
+    def page(self, *, page: int, page_size: int) -> Page[Venue]:
+        """One page of the venues, by name."""
         ...
 
     def add(self, entity: Venue) -> Venue: ...
@@ -394,6 +406,21 @@ class TournamentStore(Protocol):
     def get_for_update(self, identifier: Any) -> Tournament:
         """The tournament, row-locked until the Unit of Work ends, so concurrent changes of
         it (sign-ups taking the next number) take turns; NotFoundError if none."""
+        ...
+
+    def count_at_venue(self, venue_id: UUID) -> int:
+        """How many tournaments are held at this venue, whatever their state."""
+        ...
+
+    def registration_counts(self, tournament_id: UUID) -> RegistrationCounts:
+        """The tournament's registered, waitlisted and checked-in (registered) counts."""
+        ...
+
+    def page(
+        self, filters: TournamentFilters, audience: Audience, *, page: int, page_size: int
+    ) -> Page[TournamentView]:
+        """One page of the tournaments the audience sees matching every filter, by start
+        time, with their counts."""
         ...
 
     def add(self, entity: Tournament) -> Tournament: ...

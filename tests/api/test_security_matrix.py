@@ -102,7 +102,7 @@ def call(
     """The route called with this Authorization header (None: none at all). The body is `{}`
     unless `valid`: a refused caller is refused before any body is read. A valid call of a
     change or removal sends the current ETag too."""
-    path = fill(world, route.rule)
+    path = fill(world, route.rule, route.method)
     headers = {} if authorization is None else {"Authorization": authorization}
     body: Any = None
     # Every operation that takes a body has a valid one (test_read_only_fields checks it);

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.domain.accounts import Role
 from backend.domain.principal import SYSTEM, Principal
+from backend.domain.tournaments import RegistrationStatus
 from backend.models import (
     ApiToken,
     AuditLog,
@@ -34,7 +35,7 @@ from tests.conftest import recorded_statements
 from tests.factories import game_fields
 from tests.shelf_and_plays import World
 from tests.tournament_builders import stored_event
-from tests.tournament_rows import add_players, add_tournament
+from tests.tournament_rows import add_players, add_tournament, pair_rounds, register
 
 PLAYS = "/api/v1/plays"
 PLAYERS = "/api/v1/players"
@@ -459,3 +460,92 @@ def test_a_tournaments_reads_cost_as_many_statements_for_8_players_as_for_64(
     # The tournament, then its entrants and matches (standings), its rounds and their
     # matches, or the matches' count and page.
     assert counts[0] == counts[1] <= 3, counts
+
+
+def tournament(client: FlaskClient) -> str:
+    """A public tournament of a new game at a new venue, its registration open."""
+    game = client.post(GAMES, json=game_fields())
+    venue = client.post(
+        "/api/v1/venues",
+        json={"name": "Hall", "address": "1 Main St", "capacity": 500, "time_zone": "UTC"},
+    )
+    created = client.post(
+        "/api/v1/tournaments",
+        json={
+            "name": "Open",
+            "game_id": game.json["id"],
+            "venue_id": venue.json["id"],
+            "format_name": "Swiss",
+            "capacity": 256,
+            "starts_at": "2026-12-12T10:00:00Z",
+        },
+    )
+    assert created.status_code == 201, created.json
+    path = f"/api/v1/tournaments/{created.json['id']}"
+    opened = client.patch(
+        path, json={"status": "registration_open"}, headers={"If-Match": created.headers["ETag"]}
+    )
+    assert opened.status_code == 200, opened.json
+    tournament_id: str = created.json["id"]
+    return tournament_id
+
+
+@pytest.mark.parametrize(("rounds", "players"), [(0, 0), (1, 4), (6, 120)])
+def test_a_tournament_with_its_rounds_and_matches_costs_a_constant_number_of_statements(
+    anonymous_client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    tournament: str,
+    rounds: int,
+    players: int,
+) -> None:
+    registered = [(RegistrationStatus.REGISTERED, True)] * 5
+    register(session_factory, tournament, [*registered, (RegistrationStatus.WAITLISTED, False)])
+    pair_rounds(session_factory, tournament, rounds=rounds, players=players)
+    with recorded_statements() as statements:
+        response = anonymous_client.get(f"/api/v1/tournaments/{tournament}")
+    assert response.status_code == 200, response.json
+    assert len(response.json["rounds"]) == rounds
+    assert sum(len(round_["matches"]) for round_ in response.json["rounds"]) == rounds * (
+        players // 2
+    )
+    assert response.json["registered_count"] == 5
+    # The tournament, its counts, its rounds, their matches (none without rounds).
+    assert len(statements) <= 4, statements
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_a_page_of_tournaments_with_their_counts_costs_two_statements(
+    anonymous_client: FlaskClient,
+    session_factory: sessionmaker[Session],
+    client: FlaskClient,
+    tournament: str,
+    page_size: int,
+) -> None:
+    source = anonymous_client.get(f"/api/v1/tournaments/{tournament}").json
+    with SqlAlchemyUnitOfWork(session_factory) as uow:
+        uow.tournaments.insert_many(
+            [
+                {
+                    name: source[name]
+                    for name in ("name", "format_name", "capacity", "visibility", "status")
+                }
+                | {
+                    "game_id": uuid.UUID(source["game_id"]),
+                    "venue_id": uuid.UUID(source["venue_id"]),
+                    "organizer_id": uuid.UUID(source["organizer_id"]),
+                    "starts_at": datetime(2026, 12, 13, tzinfo=UTC) + timedelta(hours=n),
+                    "last_sequence": 0,
+                }
+                for n in range(120)
+            ]
+        )
+        uow.commit()
+    register(session_factory, tournament, [(RegistrationStatus.REGISTERED, False)] * 3)
+    with recorded_statements() as statements:
+        response = anonymous_client.get(
+            "/api/v1/tournaments", query_string={"page_size": page_size}
+        )
+    assert response.status_code == 200, response.json
+    assert len(response.json) == page_size
+    assert response.json[0]["registered_count"] == 3
+    assert len(statements) == 2, statements

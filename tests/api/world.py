@@ -23,7 +23,6 @@ from tests.accounts import TEST_PASSWORD, Account
 from tests.conftest import AccountMaker
 from tests.factories import game_fields
 from tests.tournament_builders import build_event
-from tests.tournament_rows import add_tournament
 
 # A passphrase any new account or changed password may have.
 NEW_PASSWORD = "a brand new passphrase for tests"
@@ -54,8 +53,9 @@ class World:
     # A play of the world's game the member's player took part in, made on first use, so
     # the member's player and the game have no plays unless a route names a play.
     member_play: Callable[[], str]
-    # A public tournament open for registration that the organizer runs, and the member's
-    # player's registration in it, each made on first use.
+    # A public tournament of the world's game at its venue, its registration open, which
+    # the organizer runs (so anyone reads it), and the member's player's registration in it,
+    # each made on first use.
     open_tournament: Callable[[], str]
     member_registration: Callable[[], str]
     # A public tournament in progress, organized by the organizer, in its first round: the
@@ -65,6 +65,11 @@ class World:
     match: Callable[[], str]
     # A public tournament in progress, organized by the organizer, with no round yet.
     unpaired_tournament: Callable[[], str]
+    # A venue, made on first use; removals get a venue without tournaments and a draft
+    # tournament of their own, new each time.
+    venue: Callable[[], str]
+    empty_venue: Callable[[], str]
+    draft_tournament: Callable[[], str]
 
     def role(self, role: Role) -> Account:
         return {Role.MEMBER: self.member, Role.ORGANIZER: self.organizer, Role.ADMIN: self.admin}[
@@ -88,6 +93,46 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
     assert copy.status_code == 201, copy.json
     member = accounts(Role.MEMBER)
     organizer = accounts(Role.ORGANIZER)
+
+    def new_venue() -> str:
+        response = client.post(
+            "/api/v1/venues",
+            json={
+                "name": _unique("Hall"),
+                "address": "1 Main St",
+                "capacity": 64,
+                "time_zone": "UTC",
+            },
+            headers=organizer.headers,
+        )
+        assert response.status_code == 201, response.json
+        venue_id: str = response.get_json()["id"]
+        return venue_id
+
+    venue = functools.cache(new_venue)
+
+    def new_draft() -> str:
+        response = client.post(
+            "/api/v1/tournaments",
+            json=tournament_body(created["game"], venue()),
+            headers=organizer.headers,
+        )
+        assert response.status_code == 201, response.json
+        tournament_id: str = response.get_json()["id"]
+        return tournament_id
+
+    @functools.cache
+    def open_tournament() -> str:
+        tournament_id = new_draft()
+        path = f"/api/v1/tournaments/{tournament_id}"
+        etag = client.get(path, headers=organizer.headers).headers["ETag"]
+        opened = client.patch(
+            path,
+            json={"status": "registration_open"},
+            headers={**organizer.headers, "If-Match": etag},
+        )
+        assert opened.status_code == 200, opened.json
+        return tournament_id
 
     @functools.cache
     def member_player() -> str:
@@ -113,10 +158,6 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         assert response.status_code == 201, response.json
         play_id: str = response.get_json()["id"]
         return play_id
-
-    @functools.cache
-    def open_tournament() -> str:
-        return str(add_tournament(app_state(app).session_factory, organizer.user_id))
 
     @functools.cache
     def member_registration() -> str:
@@ -186,10 +227,32 @@ def make_world(app: Flask, accounts: AccountMaker) -> World:
         tournament=lambda: tournament_and_match()[0],
         match=lambda: tournament_and_match()[1],
         unpaired_tournament=unpaired_tournament,
+        venue=venue,
+        empty_venue=new_venue,
+        draft_tournament=new_draft,
     )
 
 
-def path_values(world: World, rule: str) -> dict[str, str]:
+def tournament_body(game_id: str, venue_id: str) -> dict[str, Any]:
+    """A valid new tournament of this game at this venue."""
+    return {
+        "name": _unique("Open"),
+        "game_id": game_id,
+        "venue_id": venue_id,
+        "format_name": "Swiss, best of three",
+        "capacity": 32,
+        "starts_at": "2026-12-12T10:00:00+01:00",
+    }
+
+
+# Removals that need an entity of their own: a venue without tournaments, a draft.
+FRESH_FOR_REMOVAL = {
+    "/api/v1/venues/<uuid:venue_id>": "venue_id",
+    "/api/v1/tournaments/<uuid:tournament_id>": "tournament_id",
+}
+
+
+def path_values(world: World, rule: str, method: str = "GET") -> dict[str, str]:
     """The path parameters a rule names, filled with the world's entities; a parameter no
     entity fills fails the test, so a new kind of resource cannot be left out."""
     label_id = world.category_id if rule.startswith("/api/v1/categories") else world.tag_id
@@ -201,28 +264,35 @@ def path_values(world: World, rule: str) -> dict[str, str]:
         "token_id": lambda: str(world.target.token_id),
         "player_id": world.member_player,
         "play_id": world.member_play,
-        # Registrations need one open for them; pairing a round one whose last round is
-        # over (one with none); results and reads one in its first round.
+        # Pairing a round needs one whose last round is over (one with none); its rounds,
+        # matches and standings one in its first round; the tournament itself and its
+        # registrations one open for registration.
         "tournament_id": (
-            world.open_tournament
-            if "/registrations" in rule
-            else world.unpaired_tournament
+            world.unpaired_tournament
             if rule.endswith("/rounds")
             else world.tournament
+            if re.search(r"/(rounds|matches|standings)\b", rule)
+            else world.open_tournament
         ),
         "registration_id": world.member_registration,
         "number": lambda: "1",
         "match_id": world.match,
+        "venue_id": world.venue,
     }
+    if method == "DELETE" and rule in FRESH_FOR_REMOVAL:
+        fresh = {"venue_id": world.empty_venue, "tournament_id": world.draft_tournament}
+        name = FRESH_FOR_REMOVAL[rule]
+        known[name] = fresh[name]
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     missing = [name for name in names if name not in known]
     assert not missing, f"no entity of the world fills {missing} of {rule}: add one"
     return {name: known[name]() for name in names}
 
 
-def fill(world: World, rule: str) -> str:
-    """The rule's path with its parameters filled."""
-    values = path_values(world, rule)
+def fill(world: World, rule: str, method: str = "GET") -> str:
+    """The rule's path with its parameters filled (for `method`: a removal may need an
+    entity of its own)."""
+    values = path_values(world, rule, method)
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda match: values[match.group(1)], rule)
 
 
@@ -283,6 +353,15 @@ VALID_BODIES: dict[tuple[str, str], Callable[[World], dict[str, Any]]] = {
         "player_b_wins": 1,
         "draws": 0,
     },
+    ("post", "/api/v1/venues"): lambda _world: {
+        "name": _unique("Venue"),
+        "address": "2 Main St",
+        "capacity": 30,
+        "time_zone": "Europe/Paris",
+    },
+    ("patch", "/api/v1/venues/{venue_id}"): lambda _world: {"name": _unique("Renamed")},
+    ("post", "/api/v1/tournaments"): lambda world: tournament_body(world.game_id, world.venue()),
+    ("patch", "/api/v1/tournaments/{tournament_id}"): lambda _world: {"name": _unique("Renamed")},
 }
 
 # A valid query for each read that needs one, by OpenAPI path.

@@ -1,0 +1,1 @@
+"""The tournaments resource: tournaments and their lifecycle."""

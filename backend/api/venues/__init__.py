@@ -1,0 +1,1 @@
+"""The venues resource: where tournaments are held."""
