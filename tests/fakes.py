@@ -860,6 +860,11 @@ class FakeRegistrationRepository(FakeRowRepository[Registration]):
             (r for r in self._of_tournament(tournament_id) if r.player_id == player_id), None
         )
 
+    def count_of_player(self, player_id: uuid.UUID) -> int:
+        return sum(
+            1 for registration in self.stored.values() if registration.player_id == player_id
+        )
+
     def count_registered(self, tournament_id: uuid.UUID) -> int:
         return sum(
             r.status is RegistrationStatus.REGISTERED for r in self._of_tournament(tournament_id)
@@ -956,6 +961,9 @@ class FakeTournamentRepository(FakeRowRepository[Tournament]):
 
     def count_at_venue(self, venue_id: uuid.UUID) -> int:
         return sum(1 for tournament in self.stored.values() if tournament.venue_id == venue_id)
+
+    def count_of_game(self, game_id: uuid.UUID) -> int:
+        return sum(1 for tournament in self.stored.values() if tournament.game_id == game_id)
 
     def registration_counts(self, tournament_id: uuid.UUID) -> RegistrationCounts:
         rows = [] if self.registrations is None else list(self.registrations.stored.values())

@@ -74,6 +74,10 @@ class RegistrationRepository(Repository[Registration]):
             .with_for_update()
         )
 
+    def count_of_player(self, player_id: UUID) -> int:
+        """How many tournaments the player signed up for, dropped or not."""
+        return self.count(Registration.player_id == player_id)
+
     def count_registered(self, tournament_id: UUID) -> int:
         """How many of the tournament's registrations hold a place (status registered):
         their ids, row-locked, as a locking read is the one that sees the latest commits

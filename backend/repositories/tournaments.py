@@ -112,6 +112,10 @@ class TournamentRepository(Repository[Tournament]):
         """How many tournaments are held at this venue, whatever their state."""
         return self.count(Tournament.venue_id == venue_id)
 
+    def count_of_game(self, game_id: UUID) -> int:
+        """How many tournaments play this game, whatever their state."""
+        return self.count(Tournament.game_id == game_id)
+
     def registration_counts(self, tournament_id: UUID) -> RegistrationCounts:
         """The tournament's registered, waitlisted and checked-in counts: one statement."""
         row = self.session.execute(_COUNTS, {"tournament_id": tournament_id}).one()

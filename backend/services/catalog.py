@@ -88,6 +88,11 @@ def remove_game(
     plays = uow.plays.count_of_game(game_id)
     if plays:
         raise BrokenReferenceError(f"game {game_id} has {plays} plays; remove them first")
+    tournaments = uow.tournaments.count_of_game(game_id)
+    if tournaments:
+        raise BrokenReferenceError(
+            f"game {game_id} is played in {tournaments} tournaments, which keep it"
+        )
     uow.game_copies.remove_all_of_game(game.id)
     uow.collection_items.remove_all_of_game(game.id)
     uow.games.delete(game)

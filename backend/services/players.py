@@ -203,6 +203,12 @@ def remove_player(
     plays = uow.plays.count_of_player(player_id)
     if plays:
         raise BrokenReferenceError(f"player {player_id} has {plays} plays; remove them first")
+    # A tournament's registrations and results are its history: they are not removed.
+    tournaments = uow.registrations.count_of_player(player_id)
+    if tournaments:
+        raise BrokenReferenceError(
+            f"player {player_id} signed up for {tournaments} tournaments, which keep them"
+        )
     uow.collection_items.remove_all_of_player(player.id)
     uow.players.delete(player)
     uow.commit()

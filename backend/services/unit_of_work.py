@@ -412,6 +412,10 @@ class TournamentStore(Protocol):
         """How many tournaments are held at this venue, whatever their state."""
         ...
 
+    def count_of_game(self, game_id: UUID) -> int:
+        """How many tournaments play this game, whatever their state."""
+        ...
+
     def registration_counts(self, tournament_id: UUID) -> RegistrationCounts:
         """The tournament's registered, waitlisted and checked-in (registered) counts."""
         ...
@@ -444,6 +448,10 @@ class RegistrationStore(Protocol):
 
     def of_player(self, tournament_id: UUID, player_id: UUID) -> Registration | None:
         """The player's registration in the tournament, whatever its status, if any."""
+        ...
+
+    def count_of_player(self, player_id: UUID) -> int:
+        """How many tournaments the player signed up for, dropped or not."""
         ...
 
     def count_registered(self, tournament_id: UUID) -> int:

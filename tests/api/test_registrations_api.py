@@ -338,3 +338,25 @@ def test_unknown_or_malformed_changes_are_422(club: Club) -> None:
     registration = club.signed_up(club.owners_player, "owner")
     for body in ({"checked_in": "yes"}, {"status": "gone"}, {"sequence": 7}):
         assert club.change(registration["id"], body).status_code == 422, body
+
+
+def test_a_player_who_signed_up_is_kept_and_so_is_the_tournaments_game(club: Club) -> None:
+    (someone,) = club.players(1)
+    club.signed_up(someone)
+    admin = club.people["admin"].headers
+    player = club.http.get(f"/api/v1/players/{someone}", headers=admin)
+    removed = club.http.delete(
+        f"/api/v1/players/{someone}", headers={**admin, "If-Match": player.headers["ETag"]}
+    )
+    assert removed.status_code == 409, removed.json
+    assert removed.json["message"] == (
+        f"player {someone} signed up for 1 tournaments, which keep them"
+    )
+    game_id = club.http.get(f"/api/v1/tournaments/{club.id}").json["game_id"]
+    game = club.http.get(f"/api/v1/games/{game_id}")
+    removed = club.http.delete(
+        f"/api/v1/games/{game_id}", headers={**admin, "If-Match": game.headers["ETag"]}
+    )
+    assert removed.status_code == 409, removed.json
+    assert removed.json["message"] == f"game {game_id} is played in 1 tournaments, which keep it"
+    assert club.http.get(f"/api/v1/players/{someone}", headers=admin).status_code == 200
