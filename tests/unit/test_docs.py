@@ -117,7 +117,7 @@ def test_the_published_round_table_is_the_one_pairing_uses() -> None:
     def players(text: str) -> tuple[int, int | None]:
         if text.endswith(" or more"):
             return int(text.removesuffix(" or more")), None
-        fewest, most = text.split("–")
+        fewest, most = text.split("\N{EN DASH}")
         return int(fewest), int(most)
 
     def cut(text: str) -> int | None:
