@@ -462,6 +462,7 @@ def test_a_tournaments_reads_cost_as_many_statements_for_8_players_as_for_64(
     assert counts[0] == counts[1] <= 3, counts
 
 
+@pytest.fixture
 def tournament(client: FlaskClient) -> str:
     """A public tournament of a new game at a new venue, its registration open."""
     game = client.post(GAMES, json=game_fields())
