@@ -257,7 +257,8 @@ def _cut_round(
         ]
         if len(standing) < cut:
             raise ConflictError(
-                f"A top {cut} needs {cut} players still in the event; {len(standing)} are."
+                f"A top {cut} needs {cut} players still in the event; {len(standing)} are. "
+                "The Swiss standings are final: mark the tournament completed."
             )
         pairs = [(seed.player_a, seed.player_b) for seed in top_cut(standing[:cut])]
     else:

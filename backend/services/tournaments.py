@@ -260,7 +260,8 @@ def _organizer_for(uow: UnitOfWork, principal: Principal, organizer_id: UUID | N
 def _check_values(uow: UnitOfWork, values: dict[str, Any], stored: Tournament | None) -> None:
     """The fields' rules, then their references: an unknown game or venue is
     BrokenReferenceError naming the field; a capacity over the venue's (the one it will
-    be held at) DomainRuleError. `stored`: the tournament changed, None for a new one."""
+    be held at), or a top cut over the capacity, DomainRuleError. `stored`: the tournament
+    changed, None for a new one."""
     raise_violations(TOURNAMENT_RULES.violations(values))
     problems = {
         "starts_at": values.get("starts_at") and starts_at_problem(values["starts_at"]),
@@ -285,6 +286,13 @@ def _check_values(uow: UnitOfWork, values: dict[str, Any], stored: Tournament | 
     if venue is not None and capacity is not None and capacity > venue.capacity:
         message = f"Must not exceed the venue's capacity ({venue.capacity})."
         raise DomainRuleError(f"capacity: {message}", fields={"capacity": [message]})
+    # A cut larger than the field could never be played, and top_cut_size is fixed once the
+    # tournament starts: the event would end its Swiss rounds with a cut it cannot pair.
+    cut = values.get("top_cut_size", None if stored is None else stored.top_cut_size)
+    if cut and capacity is not None and cut > capacity:
+        name = "top_cut_size" if "top_cut_size" in values else "capacity"
+        message = f"A top {cut} needs at least {cut} places; the capacity is {capacity}."
+        raise DomainRuleError(f"{name}: {message}", fields={name: [message]})
 
 
 def _detail(uow: UnitOfWork, tournament: Tournament) -> TournamentDetail:

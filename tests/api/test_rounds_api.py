@@ -287,3 +287,17 @@ def test_a_members_only_event_is_hidden_from_anonymous_callers(
         assert http.get(f"{base(event)}/{path}").status_code == 404
         signed_in = http.get(f"{base(event)}/{path}", headers=organizer_account.headers)
         assert signed_in.status_code == 200
+
+
+def test_a_round_number_beyond_any_round_is_404_not_an_overflow(
+    http: FlaskClient, session_factory: sessionmaker[Session], organizer_account: Account
+) -> None:
+    """Regression: a number too large for the database's integers was a 500 (SQLite's
+    OverflowError; PostgreSQL's smallint out of range)."""
+    event = stored_event(session_factory, organizer_account.user_id, 4)
+    assert pair(http, event, organizer_account).status_code == 201
+    assert http.get(f"{base(event)}/rounds/1", headers=organizer_account.headers).status_code == 200
+    for number in ("0", "32768", "99999999999999999999"):
+        answer = http.get(f"{base(event)}/rounds/{number}", headers=organizer_account.headers)
+        assert answer.status_code == 404, (number, answer.json)
+        assert answer.json["code"] == 404

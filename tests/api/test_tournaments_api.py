@@ -461,3 +461,27 @@ def test_the_etag_follows_the_counts_and_rounds_too(
         path, json={"name": "On time"}, headers={**organizer.headers, "If-Match": seen}
     )
     assert changed.status_code == 200, changed.json
+
+
+def test_a_top_cut_larger_than_the_capacity_is_422(
+    http: FlaskClient, people: dict[str, Account], place: dict[str, str]
+) -> None:
+    """Regression: a top 8 of a 4-place event was taken, and once started (when the cut is
+    fixed) its Swiss rounds ended in a cut that could never be paired."""
+    organizer = people["organizer"]
+    refused = http.post(
+        TOURNAMENTS,
+        json=body(place, capacity=4, top_cut_size=8),
+        headers=organizer.headers,
+    )
+    assert refused.status_code == 422, refused.json
+    assert "top_cut_size" in refused.json["errors"]["json"]
+    assert "capacity is 4" in refused.json["message"]
+    tournament = create(http, organizer, place, capacity=8, top_cut_size=8)
+    lowered = patch(http, organizer, tournament["id"], {"capacity": 6})
+    assert lowered.status_code == 422, lowered.json
+    assert "capacity" in lowered.json["errors"]["json"]
+    raised = patch(http, organizer, tournament["id"], {"top_cut_size": 16})
+    assert raised.status_code == 422 and "top_cut_size" in raised.json["errors"]["json"]
+    both = patch(http, organizer, tournament["id"], {"capacity": 4, "top_cut_size": 4})
+    assert both.status_code == 200, both.json

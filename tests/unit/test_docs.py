@@ -4,6 +4,7 @@ every link leading somewhere in the repository, no file outside it named anywher
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from backend.config import PROJECT_ROOT, Settings
+from backend.domain import swiss
 
 README = PROJECT_ROOT / "README.md"
 DOCS = PROJECT_ROOT / "docs"
@@ -98,3 +100,34 @@ def test_no_file_names_a_file_outside_the_repository() -> None:
                 if word in text
             ]
     assert not found, found
+
+
+def test_the_published_round_table_is_the_one_pairing_uses() -> None:
+    """docs/tournaments.md's round table, row by row, against swiss.ROUND_TABLE and the
+    rounds the code gives below it."""
+    page = (DOCS / "tournaments.md").read_text()
+    section = page.split("### How many Swiss rounds", 1)[1].split("\n### ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| Players")
+    ]
+    smallest, *table = rows
+
+    def players(text: str) -> tuple[int, int | None]:
+        if text.endswith(" or more"):
+            return int(text.removesuffix(" or more")), None
+        fewest, most = text.split("\N{EN DASH}")
+        return int(fewest), int(most)
+
+    def cut(text: str) -> int | None:
+        return None if text == "none" else int(text.removeprefix("top "))
+
+    published = [(*players(row[0]), int(row[1]), cut(row[2])) for row in table]
+    assert published == list(swiss.ROUND_TABLE)
+    fewest, most = players(smallest[0])
+    assert (fewest, most) == (swiss.SMALLEST_SWISS, swiss.ROUND_TABLE[0][0] - 1)
+    assert smallest[1].startswith("⌈log₂ players⌉") and cut(smallest[2]) is None
+    for count in range(fewest, (most or 0) + 1):
+        assert swiss.swiss_rounds(count) == math.ceil(math.log2(count))
+        assert swiss.recommended_cut(count) is None

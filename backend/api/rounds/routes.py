@@ -77,7 +77,9 @@ class Rounds(MethodView):
         return new_round, {"Location": location}
 
 
-@blp.route("/tournaments/<uuid:tournament_id>/rounds/<int:number>")
+# Round numbers are stored as SMALLINT: a larger number in the path is no round, and is
+# not sent to the database, whose integer types would overflow (a 500 before).
+@blp.route("/tournaments/<uuid:tournament_id>/rounds/<int(min=1, max=32767):number>")
 class RoundByNumber(MethodView):
     @blp.public
     @blp.reads_one(RoundOut, ROUND_PATH, "number", links=())
