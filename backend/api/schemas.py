@@ -10,6 +10,7 @@ from marshmallow import fields
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
+from backend.domain.moments import MOMENT_MESSAGE, moment_problem
 from backend.domain.rules import INVISIBLE_CHARACTERS, RuleViolation
 
 # flask-smorest's @paginate reads these itself; list argument schemas let them through.
@@ -124,6 +125,17 @@ class ListArguments(Schema):
         if isinstance(data, Mapping):
             return {key: value for key, value in data.items() if key not in PAGINATION_ARGUMENTS}
         return data
+
+
+class KeptMoment(fields.AwareDateTime):
+    """A moment a client gives (a play's, a tournament's start): a time with its UTC
+    offset, in the years every database keeps."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment_problem(moment) is not None:
+            raise ma.ValidationError(MOMENT_MESSAGE)
+        return moment
 
 
 class EntityOut(Schema):

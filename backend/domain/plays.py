@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from backend.domain.moments import YEARS_KEPT
+from backend.domain.moments import MOMENT_MESSAGE, moment_problem
 from backend.domain.rules import Range, RowRules
 
 PLAY_NOTE_MAX_LENGTH = 500
@@ -25,21 +24,9 @@ PARTICIPANT_RULES = RowRules(
     },
 )
 
-# When a play can have happened: the years the system keeps.
-PLAYED_AT_YEARS = YEARS_KEPT
-PLAYED_AT_MESSAGE = (
-    f"Must be a time with its UTC offset, in the years {PLAYED_AT_YEARS.low} to "
-    f"{PLAYED_AT_YEARS.high}."
-)
-
-
-def played_at_problem(played_at: datetime) -> str | None:
-    """Why a play's time is refused (no UTC offset, or out of the years kept), or None."""
-    if played_at.tzinfo is None or played_at.utcoffset() is None:
-        return PLAYED_AT_MESSAGE
-    if not PLAYED_AT_YEARS.low <= played_at.year <= PLAYED_AT_YEARS.high:
-        return PLAYED_AT_MESSAGE
-    return None
+# When a play can have happened: a moment of the years the system keeps.
+PLAYED_AT_MESSAGE = MOMENT_MESSAGE
+played_at_problem = moment_problem
 
 
 def duplicate_players(player_ids: Sequence[object]) -> list[int]:

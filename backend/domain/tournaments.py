@@ -4,14 +4,13 @@ tournament, registrations' places, and what a match result may be."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from functools import cache
 from uuid import UUID
 from zoneinfo import available_timezones
 
 from backend.domain.accounts import Role
 from backend.domain.errors import ConflictError, PermissionDenied
-from backend.domain.moments import YEARS_KEPT
+from backend.domain.moments import MOMENT_MESSAGE, moment_problem
 from backend.domain.principal import Principal
 from backend.domain.rules import Range, RowRules
 from backend.domain.swiss import CUT_SIZES
@@ -51,9 +50,9 @@ TOURNAMENT_RULES = RowRules(
 )
 
 TIME_ZONE_MESSAGE = "Must be an IANA time zone name, such as Europe/Paris or America/New_York."
-STARTS_AT_MESSAGE = (
-    f"Must be a time with its UTC offset, in the years {YEARS_KEPT.low} to {YEARS_KEPT.high}."
-)
+# When a tournament may start: a moment of the years the system keeps.
+STARTS_AT_MESSAGE = MOMENT_MESSAGE
+starts_at_problem = moment_problem
 
 
 @cache
@@ -71,15 +70,6 @@ def top_cut_problem(size: int) -> str | None:
 def time_zone_problem(name: str) -> str | None:
     """Why a venue's time zone is refused (not an IANA name), or None."""
     return None if name in _time_zones() else TIME_ZONE_MESSAGE
-
-
-def starts_at_problem(starts_at: datetime) -> str | None:
-    """Why a tournament's start is refused (no UTC offset, or out of the years kept)."""
-    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
-        return STARTS_AT_MESSAGE
-    if not YEARS_KEPT.low <= starts_at.year <= YEARS_KEPT.high:
-        return STARTS_AT_MESSAGE
-    return None
 
 
 class Visibility(enum.StrEnum):

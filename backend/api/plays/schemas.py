@@ -12,6 +12,7 @@ from backend.api.schemas import (
     AuditedOut,
     EntityOut,
     Flag,
+    KeptMoment,
     ListArguments,
     Schema,
     Text,
@@ -24,7 +25,6 @@ from backend.domain.plays import (
     PLAY_RULES,
     PLAYED_AT_MESSAGE,
     duplicate_players,
-    played_at_problem,
 )
 from backend.domain.rules import RowRules
 
@@ -37,16 +37,6 @@ def _bounded(rules: RowRules, name: str, description: str) -> fields.Integer:
         validate=validate.Range(min=bounds.low, max=bounds.high),
         metadata={"description": description},
     )
-
-
-class PlayedAt(fields.AwareDateTime):
-    """When a play happened: a time with its UTC offset, in the years every database keeps."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        played_at = super()._deserialize(value, attr, data, **kwargs)
-        if played_at_problem(played_at) is not None:
-            raise ma.ValidationError(PLAYED_AT_MESSAGE)
-        return played_at
 
 
 class ParticipantIn(Schema):
@@ -76,7 +66,7 @@ def _participants(*, required: bool) -> fields.List[Any]:
 class PlayFields(Schema):
     """A play's own fields, with the same rules as the database's."""
 
-    played_at = PlayedAt(
+    played_at = KeptMoment(
         required=True,
         metadata={
             "description": f"When it was played. {PLAYED_AT_MESSAGE} A time without "

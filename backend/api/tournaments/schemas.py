@@ -11,6 +11,7 @@ from backend.api.rounds.schemas import RoundOut
 from backend.api.schemas import (
     NOT_BLANK_PATTERN,
     AuditedOut,
+    KeptMoment,
     ListArguments,
     Schema,
     Text,
@@ -24,7 +25,6 @@ from backend.domain.tournaments import (
     TRANSITIONS,
     TournamentStatus,
     Visibility,
-    starts_at_problem,
     top_cut_problem,
 )
 
@@ -41,16 +41,6 @@ VISIBILITY_DESCRIPTION = (
     "Who sees it once it leaves its draft: public (anyone) or members (signed-in users); "
     "a draft only its organizer and admins."
 )
-
-
-class StartsAt(fields.AwareDateTime):
-    """When a tournament starts: a time with its UTC offset, in the years kept."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        starts_at = super()._deserialize(value, attr, data, **kwargs)
-        if starts_at_problem(starts_at) is not None:
-            raise ma.ValidationError(STARTS_AT_MESSAGE)
-        return starts_at
 
 
 class TopCutSize(fields.Integer):
@@ -94,7 +84,7 @@ class TournamentFields(Schema):
             "the venue's capacity (422), and never below the players registered (409)."
         },
     )
-    starts_at = StartsAt(
+    starts_at = KeptMoment(
         required=True, metadata={"description": f"When it starts. {STARTS_AT_MESSAGE}"}
     )
     visibility = fields.Enum(
