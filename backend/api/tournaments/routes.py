@@ -121,6 +121,7 @@ class TournamentById(MethodView):
     @blp.changes(
         TournamentPatch(partial=True), TournamentDetailOut, TOURNAMENT_PATH, "tournament_id"
     )
+    @documents_what_it_holds(200)
     def patch(self, changes: dict[str, Any], tournament_id: UUID) -> TournamentDetail:
         """Change a tournament's fields or move its status on; needs its ETag in If-Match."""
         detail = tournaments.change_tournament(
