@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 
@@ -317,10 +317,25 @@ class Blueprint(flask_smorest.Blueprint):
     ) -> Callable[[F], F]:
         """Document, as an OpenAPI link on a response carrying one entity, that a client can
         add an item under it next (a game's copies): the entity's id fills `parameter`."""
-        pointer = _path_pointer(collection_path) + "/post"
+        return self.documents_a_link(
+            status, name, collection_path, "post", {parameter: "$response.body#/id"}, description
+        )
+
+    def documents_a_link(
+        self,
+        status: int,
+        name: str,
+        path: str,
+        method: str,
+        parameters: Mapping[str, str],
+        description: str,
+    ) -> Callable[[F], F]:
+        """Document, as an OpenAPI link on a response, an operation a client can call next
+        with what the answer (or its request) holds: `parameters` maps each of its
+        parameters to a runtime expression (a tournament's id to its rounds)."""
         link = {
-            "operationRef": pointer,
-            "parameters": {parameter: "$response.body#/id"},
+            "operationRef": f"{_path_pointer(path)}/{method}",
+            "parameters": dict(parameters),
             "description": description,
         }
         decorator: Callable[[F], F] = self.doc(responses={status: {"links": {name: link}}})

@@ -355,7 +355,10 @@ def test_if_match_is_documented_as_entity_tags_without_star(spec: dict[str, Any]
 
 
 def test_creating_reading_and_changing_document_links_to_the_entity(spec: dict[str, Any]) -> None:
-    # Every operation answering with one entity tells a client where to go next with it.
+    # Every operation answering with one entity tells a client where to go next with it:
+    # each link leads to an operation of the spec and fills all its path parameters, and a
+    # change (PATCH) carries the ETag the answer came with. Entities a client changes (not
+    # a round or a match, which change through their own operations) are linked to it.
     linked = 0
     for (method, path), operation in operations(spec).items():
         for status, response in operation["responses"].items():
@@ -364,10 +367,16 @@ def test_creating_reading_and_changing_document_links_to_the_entity(spec: dict[s
                 continue
             linked += 1
             assert status in ("200", "201"), (method, path)
-            change = links["change"]
-            assert change["parameters"]["header.If-Match"] == "$response.header.ETag"
-            target_path = change["operationRef"].split("/")[2].replace("~1", "/")
-            assert "patch" in spec["paths"][target_path]
+            for name, link in links.items():
+                _, _, pointer, target_method = link["operationRef"].split("/")
+                target_path = pointer.replace("~1", "/").replace("~0", "~")
+                assert target_method in spec["paths"][target_path], (method, path, name)
+                filled = set(link["parameters"])
+                assert set(re.findall(r"{(\w+)}", target_path)) <= filled, (method, path, name)
+                if target_method == "patch":
+                    assert link["parameters"]["header.If-Match"] == "$response.header.ETag"
+            if "patch" in spec["paths"][path] and "{" in path:
+                assert "change" in links, (method, path)
     assert linked >= 9
 
 

@@ -428,9 +428,15 @@ def test_each_answer_carrying_one_tournament_links_to_it(http: FlaskClient) -> N
         (item["patch"], "200"),
     ):
         links = operation["responses"][status]["links"]
-        assert set(links) == {"read", "change", "remove"}
+        assert set(links) == {
+            *("read", "change", "remove"),
+            *("sign_up", "registrations", "pair_round", "rounds", "matches", "standings"),
+        }
         assert links["read"]["parameters"] == {"tournament_id": "$response.body#/id"}
         assert links["read"]["operationRef"].endswith("~1tournaments~1{tournament_id}/get")
+        # And to what it holds, by its id.
+        assert links["pair_round"]["parameters"] == {"tournament_id": "$response.body#/id"}
+        assert links["pair_round"]["operationRef"].endswith("~1{tournament_id}~1rounds/post")
 
 
 def test_the_etag_follows_the_counts_and_rounds_too(

@@ -78,6 +78,14 @@ class Games(MethodView):
     @blp.documents_a_link_to_add(
         201, COPIES_PATH, "game_id", "add_copy", "Put a copy of it on the club's shelf."
     )
+    @blp.documents_a_link(
+        201,
+        "copies",
+        COPIES_PATH,
+        "get",
+        {"game_id": "$response.body#/id"},
+        "The club's copies of it.",
+    )
     def post(self, new_game: dict[str, Any]) -> tuple[GameView, dict[str, str]]:
         """Add a game, with its categories and tags."""
         uow = get_uow()
@@ -94,6 +102,14 @@ class GameById(MethodView):
     @blp.reads_one(GameOut, GAME_PATH, "game_id")
     @blp.documents_a_link_to_add(
         200, COPIES_PATH, "game_id", "add_copy", "Put a copy of it on the club's shelf."
+    )
+    @blp.documents_a_link(
+        200,
+        "copies",
+        COPIES_PATH,
+        "get",
+        {"game_id": "$response.body#/id"},
+        "The club's copies of it.",
     )
     def get(self, game_id: UUID) -> GameView:
         """Get a game with its categories and tags."""

@@ -4,8 +4,9 @@ rounds; players report and confirm their own matches' results."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from flask import url_for
@@ -42,10 +43,73 @@ blp = Blueprint(
 )
 ROUND_PATH = "/api/v1/tournaments/{tournament_id}/rounds/{number}"
 MATCH_PATH = "/api/v1/tournaments/{tournament_id}/matches/{match_id}"
+F = TypeVar("F", bound=Callable[..., Any])
+# An OpenAPI link: its name, the path and method it leads to, its parameters (besides the
+# tournament's id) and its description.
+Link = tuple[str, str, str, dict[str, str], str]
+# OpenAPI links from a round to what a client does next: read it again, and read, report or
+# confirm its first match (a round has one at least).
+FROM_A_ROUND: tuple[Link, ...] = (
+    ("read", ROUND_PATH, "get", {"number": "$response.body#/number"}, "Read it again."),
+    *(
+        (name, f"{MATCH_PATH}{suffix}", method, {"match_id": "$response.body#/matches/0/id"}, text)
+        for name, suffix, method, text in (
+            ("read_match", "", "get", "Read its first match."),
+            ("report_result", "/result", "put", "Report its first match's result."),
+            ("confirm_result", "/confirmation", "post", "Confirm its first match's result."),
+        )
+    ),
+)
+# And from a match (which names no tournament: its request's path does): read it again,
+# report its result with the ETag it came with, and confirm it.
+FROM_A_MATCH: tuple[Link, ...] = (
+    ("read", MATCH_PATH, "get", {}, "Read it again."),
+    (
+        "report_result",
+        f"{MATCH_PATH}/result",
+        "put",
+        {"header.If-Match": "$response.header.ETag"},
+        "Report or correct its result; the ETag it came with goes in If-Match.",
+    ),
+    ("confirm_result", f"{MATCH_PATH}/confirmation", "post", {}, "Confirm its result."),
+)
 CORRECTION_IF_MATCH = (
     "Needed to correct a confirmed result (its organizer or an admin): the match's ETag; "
     "without it such a correction is 428."
 )
+
+
+def documents_links(
+    status: int,
+    links: tuple[Link, ...],
+    tournament_id: str,
+    entity_id: str,
+) -> Callable[[F], F]:
+    """Document `links` as OpenAPI links on a response, each with the tournament's id
+    (`tournament_id`, a runtime expression) and its own parameters; `entity_id` fills a
+    match's id where a link names none."""
+
+    def decorator(func: F) -> F:
+        for name, path, method, parameters, description in links:
+            by_id = {"tournament_id": tournament_id, **parameters}
+            if "{match_id}" in path and "match_id" not in by_id:
+                by_id["match_id"] = entity_id
+            func = blp.documents_a_link(status, name, path, method, by_id, description)(func)
+        return func
+
+    return decorator
+
+
+def documents_links_from_a_round(status: int) -> Callable[[F], F]:
+    """The links from a response carrying a round."""
+    return documents_links(status, FROM_A_ROUND, "$response.body#/tournament_id", "")
+
+
+def documents_links_from_a_match(status: int) -> Callable[[F], F]:
+    """The links from a response carrying a match."""
+    return documents_links(
+        status, FROM_A_MATCH, "$request.path.tournament_id", "$response.body#/id"
+    )
 
 
 @blp.route("/tournaments/<uuid:tournament_id>/rounds")
@@ -59,6 +123,7 @@ class Rounds(MethodView):
 
     @blp.requires(Permission.MANAGE_TOURNAMENTS)
     @blp.creates(PairingIn, RoundOut, ROUND_PATH, "number", links=(), body_required=False)
+    @documents_links_from_a_round(201)
     @blp.documents_errors(HTTPStatus.NOT_FOUND)
     def post(
         self, pairing: dict[str, Any], tournament_id: UUID
@@ -83,6 +148,7 @@ class Rounds(MethodView):
 class RoundByNumber(MethodView):
     @blp.public
     @blp.reads_one(RoundOut, ROUND_PATH, "number", links=())
+    @documents_links_from_a_round(200)
     def get(self, tournament_id: UUID, number: int) -> RoundView:
         """Get one round of a tournament with its matches by table."""
         found = rounds.round_of(get_uow(), current_principal(), tournament_id, number)
@@ -116,6 +182,7 @@ class Matches(MethodView):
 class MatchById(MethodView):
     @blp.public
     @blp.reads_one(MatchOut, MATCH_PATH, "match_id", links=())
+    @documents_links_from_a_match(200)
     def get(self, tournament_id: UUID, match_id: UUID) -> MatchView:
         """Get one match of a tournament and its result."""
         match = rounds.match_of(get_uow(), current_principal(), tournament_id, match_id)
@@ -127,6 +194,7 @@ class MatchById(MethodView):
 class MatchResult(MethodView):
     @blp.requires(Permission.SIGNED_IN)
     @blp.replaces(ResultIn, MatchOut, CORRECTION_IF_MATCH)
+    @documents_links_from_a_match(200)
     def put(self, result: dict[str, int], tournament_id: UUID, match_id: UUID) -> MatchView:
         """Report a match's result: a player of it; its organizer or an admin confirms it too."""
         sent = blp.expected_version_if_sent()
@@ -152,6 +220,7 @@ class MatchConfirmation(MethodView):
     @blp.requires(Permission.SIGNED_IN)
     @blp.etag
     @blp.response(200, MatchOut)
+    @documents_links_from_a_match(200)
     @blp.documents_errors(
         HTTPStatus.BAD_REQUEST,
         HTTPStatus.NOT_FOUND,

@@ -3,8 +3,9 @@ tournaments and manage their own through the lifecycle, admins any."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from flask import url_for
@@ -39,6 +40,36 @@ blp = Blueprint(
     "admins. Organizers create tournaments and manage their own; admins any.",
 )
 TOURNAMENT_PATH = "/api/v1/tournaments/{tournament_id}"
+F = TypeVar("F", bound=Callable[..., Any])
+# What a client does next with a tournament an answer carries, besides reading, changing and
+# removing it: OpenAPI links, by name, to the operations on what it holds.
+HELD = (
+    ("sign_up", "registrations", "post", "Sign a player up for it."),
+    ("registrations", "registrations", "get", "Who signed up for it."),
+    ("pair_round", "rounds", "post", "Pair its next round."),
+    ("rounds", "rounds", "get", "Its rounds, with their matches."),
+    ("matches", "matches", "get", "Its matches."),
+    ("standings", "standings", "get", "Its standings."),
+)
+
+
+def documents_what_it_holds(status: int) -> Callable[[F], F]:
+    """Document, as OpenAPI links on a response carrying a tournament, the operations on
+    its registrations, rounds, matches and standings, its id filling `tournament_id`."""
+
+    def decorator(func: F) -> F:
+        for name, collection, method, description in HELD:
+            func = blp.documents_a_link(
+                status,
+                name,
+                f"{TOURNAMENT_PATH}/{collection}",
+                method,
+                {"tournament_id": "$response.body#/id"},
+                description,
+            )(func)
+        return func
+
+    return decorator
 
 
 @blp.route("")
@@ -66,6 +97,7 @@ class Tournaments(MethodView):
 
     @blp.requires(Permission.MANAGE_TOURNAMENTS)
     @blp.creates(TournamentCreate, TournamentDetailOut, TOURNAMENT_PATH, "tournament_id")
+    @documents_what_it_holds(201)
     def post(self, new_tournament: dict[str, Any]) -> tuple[TournamentDetail, dict[str, str]]:
         """Create a tournament, as a draft that only you and the admins see."""
         detail = tournaments.create_tournament(get_uow(), current_principal(), new_tournament)
@@ -78,6 +110,7 @@ class Tournaments(MethodView):
 class TournamentById(MethodView):
     @blp.public
     @blp.reads_one(TournamentDetailOut, TOURNAMENT_PATH, "tournament_id")
+    @documents_what_it_holds(200)
     def get(self, tournament_id: UUID) -> TournamentDetail:
         """Get a tournament with its counts and its rounds of matches."""
         detail = tournaments.tournament_detail(get_uow(), current_principal(), tournament_id)
@@ -88,6 +121,7 @@ class TournamentById(MethodView):
     @blp.changes(
         TournamentPatch(partial=True), TournamentDetailOut, TOURNAMENT_PATH, "tournament_id"
     )
+    @documents_what_it_holds(200)
     def patch(self, changes: dict[str, Any], tournament_id: UUID) -> TournamentDetail:
         """Change a tournament's fields or move its status on; needs its ETag in If-Match."""
         detail = tournaments.change_tournament(
