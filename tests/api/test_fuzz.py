@@ -52,14 +52,19 @@ pytestmark = [
 ]
 
 EXAMPLES_PER_OPERATION = 50
-# A scenario's steps are spread over every operation (54 with the shelf, plays and the
-# concierge), and must still reach each one on an entity (as schemathesis advises: raise
-# max-steps when links are not followed far enough). 20 missed one of the games' now and
-# then at 36 operations; 30 missed a copy's read or a game's history at 54. At 78 (with
-# tournaments) 50 still do, now that a game links to its copies and a tournament to what it
-# holds: without the copies' link, 50 missed them on PostgreSQL.
+# A scenario's steps are spread over every operation, and must still reach each one on an
+# entity (as schemathesis advises: raise max-steps when links are not followed far enough).
+# 20 missed one of the games' now and then at 36 operations; 30 missed a copy's read or a
+# game's history at 54.
 STATEFUL_STEPS = 50
 STATEFUL_SCENARIOS = 100
+# At 78 operations (with tournaments) one seed's stateful phase reaches every operation on
+# one commit and misses one on each database a few commits later: the run is deterministic
+# for a given spec, but any change of the spec reshuffles the walk, and neither 80 steps nor
+# 200 scenarios closed the gap. What one seed's walk leaves out, the next one's covers: the
+# stateful phase runs again with these seeds, alone, until every operation is reached (or
+# they run out); every run's failures count.
+MORE_STATEFUL_SEEDS = (10, 11, 12)
 # A play's creation and change, whose bodies name a game and players.
 PLAY_WRITES = ("POST /api/v1/plays", "PATCH /api/v1/plays/{play_id}")
 # A tournament's creation and change, whose bodies name a game and a venue (and an organizer).
@@ -504,7 +509,18 @@ def sending_probes_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(WSGITransport, "send", without_socket_settings)
 
 
-def run_schemathesis(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Run:
+def run_schemathesis(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, *, stateful_seed: int | None = None
+) -> Run:
+    """Every phase with CONFIG's seed; or, given `stateful_seed`, the stateful phase alone
+    with that seed."""
+    config: dict[str, Any] = dict(CONFIG)
+    if stateful_seed is not None:
+        config["seed"] = stateful_seed
+        config["phases"] = {
+            **config["phases"],
+            **{name: {"enabled": False} for name in ("examples", "coverage", "fuzzing")},
+        }
     sending_probes_in_process(monkeypatch)
     identities = Identities(
         app_state(app).session_factory, add_account(app_state(app).session_factory, Role.MEMBER)
@@ -514,7 +530,7 @@ def run_schemathesis(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Run:
     assert spec.status_code == 200
     schema = schemathesis.openapi.from_dict(
         with_a_link_from_sign_in_to_revoking(spec.json),
-        config=schemathesis.Config.from_dict(CONFIG),
+        config=schemathesis.Config.from_dict(config),
     )
     # As schemathesis.openapi.from_wsgi(SPEC, app) would: the requests go to the app.
     schema.app, schema.location = app, SPEC
@@ -554,6 +570,23 @@ def run_schemathesis(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Run:
     return run
 
 
+def answered(status: int) -> bool:
+    """Whether an answer shows the operation worked on a real entity: a success, or a read's
+    304 (schemathesis may send `If-None-Match: *`, which any current entity matches)."""
+    return status < 300 or status == 304
+
+
+def unreached(run: Run) -> set[str]:
+    """The operations on an entity the stateful phase never called, and the creations and
+    reads of an entity it never saw succeed."""
+    called = {label for (label, _status) in run.stateful_answers}
+    succeeded = {label for (label, status) in run.stateful_answers if answered(status)}
+    on_entities = {label for label in run.operations if "{" in label}
+    creations = {label for label in run.operations if label.startswith("POST ")}
+    reads = {label for label in on_entities if label.startswith("GET ")}
+    return (on_entities - called) | ((creations | reads) - succeeded)
+
+
 def test_schemathesis_finds_nothing_wrong_in_any_phase(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -562,21 +595,23 @@ def test_schemathesis_finds_nothing_wrong_in_any_phase(
     assert len(run.operations) >= 29
     for phase in ("examples", "coverage", "fuzzing", "stateful"):
         assert run.phases.get(phase) in ("success", "failure"), run.phases
+    for seed in MORE_STATEFUL_SEEDS:
+        if not unreached(run):
+            break
+        more = run_schemathesis(app, monkeypatch, stateful_seed=seed)
+        assert more.phases.get("stateful") in ("success", "failure"), more.phases
+        run.failures += more.failures
+        run.stateful_answers += more.stateful_answers
 
     # The stateful phase, following the spec's links, created each kind of entity and read
     # one back, and called every operation on an entity. Some change and some removal
     # succeeded: the ETag the link carried from the answer before was current (If-Match: *
     # is refused, and a made-up tag is 412). Which ones succeed depends on the seed: a
     # generated change may well clash with another entity (409).
-    called = {label for (label, _status) in run.stateful_answers}
-    succeeded = {label for (label, status) in run.stateful_answers if status < 300}
+    succeeded = {label for (label, status) in run.stateful_answers if answered(status)}
     answers = "\n".join(map(str, sorted(run.stateful_answers.items())))
-    on_entities = [label for label in run.operations if "{" in label]
-    creations = [label for label in run.operations if label.startswith("POST ")]
-    reads = [label for label in on_entities if label.startswith("GET ")]
-    assert len(on_entities) >= 9
-    assert set(on_entities) <= called, answers
-    assert set(creations + reads) <= succeeded, answers
+    assert len([label for label in run.operations if "{" in label]) >= 9
+    assert not unreached(run), f"{sorted(unreached(run))}\n{answers}"
     for method in ("PATCH", "DELETE"):
         assert any(label.startswith(f"{method} ") for label in succeeded), answers
 
