@@ -301,3 +301,34 @@ def test_a_round_number_beyond_any_round_is_404_not_an_overflow(
         answer = http.get(f"{base(event)}/rounds/{number}", headers=organizer_account.headers)
         assert answer.status_code == 404, (number, answer.json)
         assert answer.json["code"] == 404
+
+
+def test_the_concierge_knows_who_played_a_tournament_match(
+    http: FlaskClient, session_factory: sessionmaker[Session], organizer_account: Account
+) -> None:
+    event = stored_event(session_factory, organizer_account.user_id, 2)
+    (match,) = pair(http, event, organizer_account).json["matches"]
+    group = f"{match['player_a_id']},{match['player_b_id']}"
+
+    def suggested(**filters: Any) -> set[str]:
+        query = {"players": group, "minutes": 120, "available_only": "false", **filters}
+        answer = http.get(
+            "/api/v1/concierge/suggestions",
+            query_string={**query, "limit": 50},
+            headers=organizer_account.headers,
+        )
+        assert answer.status_code == 200, answer.json
+        return {item["game_id"] for item in answer.json["items"]}
+
+    game = str(event.game_id)
+    assert game in suggested(exclude_played_within_days=30)
+    reported = http.put(
+        f"{base(event)}/matches/{match['id']}/result",
+        json=result(2, 1),
+        headers=organizer_account.headers,
+    )
+    assert reported.status_code == 200 and reported.json["play_id"], reported.json
+    # The confirmed result is a play of the tournament's game by both players: a group
+    # that played it lately is not offered it again when it asks so.
+    assert game not in suggested(exclude_played_within_days=30)
+    assert game in suggested()
