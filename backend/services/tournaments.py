@@ -28,6 +28,7 @@ from backend.domain.rules import raise_violations
 from backend.domain.tournaments import (
     TOURNAMENT_RULES,
     TRANSITION_TIMESTAMPS,
+    RegistrationStatus,
     TournamentStatus,
     Visibility,
     check_transition,
@@ -194,8 +195,24 @@ def change_tournament(
     if wanted is not None:
         values.update(_transition(uow, tournament, TournamentStatus(wanted)))
     uow.tournaments.update(tournament, values)
+    if "capacity" in values and tournament.status is TournamentStatus.REGISTRATION_OPEN:
+        _promote_into_free_places(uow, tournament)
     uow.commit()
     return _detail(uow, tournament)
+
+
+def _promote_into_free_places(uow: UnitOfWork, tournament: Tournament) -> None:
+    """A raised capacity frees places: the waitlisted take them in order of sign-up, in the
+    change's commit, under the tournament's lock (as a drop's promotion)."""
+    moment = datetime.now(UTC)
+    free = tournament.capacity - uow.registrations.count_registered(tournament.id)
+    for _ in range(free):
+        waiting = uow.registrations.first_waitlisted(tournament.id)
+        if waiting is None:
+            return
+        uow.registrations.update(
+            waiting, {"status": RegistrationStatus.REGISTERED, "promoted_at": moment}
+        )
 
 
 def remove_tournament(

@@ -360,3 +360,21 @@ def test_a_player_who_signed_up_is_kept_and_so_is_the_tournaments_game(club: Clu
     assert removed.status_code == 409, removed.json
     assert removed.json["message"] == f"game {game_id} is played in 1 tournaments, which keep it"
     assert club.http.get(f"/api/v1/players/{someone}", headers=admin).status_code == 200
+
+
+def test_a_raised_capacity_promotes_the_waitlisted_in_order(club: Club) -> None:
+    for player_id in club.players(5):
+        club.signed_up(player_id)
+    url = f"/api/v1/tournaments/{club.id}"
+    organizer = club.people["organizer"].headers
+    etag = club.http.get(url, headers=organizer).headers["ETag"]
+    raised = club.http.patch(url, json={"capacity": 4}, headers={**organizer, "If-Match": etag})
+    assert raised.status_code == 200, raised.json
+    assert (raised.json["registered_count"], raised.json["waitlisted_count"]) == (4, 1)
+    assert club.statuses() == [
+        (1, "registered", False),
+        (2, "registered", False),
+        (3, "registered", True),
+        (4, "registered", True),
+        (5, "waitlisted", False),
+    ]
